@@ -1,0 +1,1 @@
+"""Page accounting: software page counting (pdl), SNMP, IPP and PJL counters."""
