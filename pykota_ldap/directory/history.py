@@ -1,0 +1,139 @@
+"""Job history, payments and billing codes, and the one-step charge of a printed job."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+from typing import Iterator
+
+from ..model import BillingCode, Job, Payment
+from . import escaping as esc
+from .core import Directory
+from .errors import AlreadyExists
+from .records import (BILLING_ATTRS, JOB_ATTRS, PAYMENT_ATTRS, billing_code_from, job_attributes, job_from,
+                      payment_from, to_time)
+
+
+def new_name(prefix: str, when: datetime | None = None) -> str:
+    """A readable, unique entry name: prefix-20261124163000-9f2c1a7b."""
+    when = when or datetime.now(timezone.utc)
+    return f"{prefix}-{when.astimezone(timezone.utc):%Y%m%d%H%M%S}-{secrets.token_hex(4)}"
+
+
+# -- jobs --------------------------------------------------------------------------------------
+
+def job_dn(d: Directory, name: str) -> str:
+    return d.dn("cn", name, d.settings.jobbase)
+
+
+def add_job(d: Directory, job: Job, name: str | None = None) -> str:
+    dn = job_dn(d, name or new_name(job.printer))
+    d.add(dn, ["pkJob"], {"cn": esc.rdn_value(dn)[1], **job_attributes(job)})
+    return dn
+
+
+def charge_job(d: Directory, job: Job, name: str, quota_dns: list[str], pages: int,
+               user_dn: str | None, price: int, billing_code_dn: str | None = None) -> bool:
+    """Record a printed job and charge it, all in one transaction keyed by the job's entry name.
+
+    The history entry, the page counters (printer and printer groups), the balance debit and
+    the billing code change apply together or not at all. `name` is unique per job: replaying
+    the same charge (after a lost answer, or from the local journal) fails on the existing
+    entry and changes nothing, so a job is never charged twice. Returns False on a replay.
+    """
+    dn = job_dn(d, name)
+    try:
+        with d.transaction():
+            d.add(dn, ["pkJob"], {"cn": name, **job_attributes(job)})
+            if pages:
+                for quota_dn in quota_dns:
+                    d.increment(quota_dn, {"pkPageCounter": pages, "pkLifePageCounter": pages})
+            if price and user_dn:
+                d.increment(user_dn, {"pkBalance": -price})
+            if billing_code_dn and (pages or price):
+                d.increment(billing_code_dn, {"pkPageCounter": pages, "pkBalance": -price})
+    except AlreadyExists:
+        return False
+    return True
+
+
+def job_charged(d: Directory, name: str) -> bool:
+    return d.read(job_dn(d, name), ["cn"]) is not None
+
+
+def history_filter(user=None, printer=None, hostname=None, billing_code=None, job_id=None, action=None,
+                   start: datetime | None = None, end: datetime | None = None) -> str:
+    """A server-side filter for the history: dates compared by the server (ordering index)."""
+    parts = ["(objectClass=pkJob)"]
+    for attr, value in (("pkUserName", user), ("pkPrinterName", printer), ("pkHostName", hostname),
+                        ("pkBillingCode", billing_code), ("pkJobId", job_id), ("pkAction", action)):
+        if value:
+            parts.append(esc.pattern_filter(attr, value))
+    if start:
+        parts.append(f"(pkJobDate>={to_time(start)})")
+    if end:
+        parts.append(f"(pkJobDate<={to_time(end)})")
+    return esc.all_of(*parts)
+
+
+def find_jobs(d: Directory, **criteria) -> Iterator[Job]:
+    for dn, entry in d.search_paged(d.settings.jobbase, history_filter(**criteria), JOB_ATTRS):
+        yield job_from(dn, entry)
+
+
+def last_job(d: Directory, printer: str, since: datetime) -> Job | None:
+    """The most recent job on a printer since a moment (duplicate detection); one search."""
+    jobs = list(find_jobs(d, printer=printer, start=since))
+    return max(jobs, key=lambda j: j.date) if jobs else None
+
+
+# -- payments ----------------------------------------------------------------------------------
+
+def add_payment(d: Directory, user: str, amount: int, description: str | None = None,
+                when: datetime | None = None, name: str | None = None) -> str:
+    when = when or datetime.now(timezone.utc)
+    name = name or new_name(user, when)
+    dn = d.dn("cn", name, d.settings.paymentbase)
+    d.add(dn, ["pkPayment"], {"cn": name, "pkUserName": user, "pkAmount": amount,
+                              "pkPaymentDate": to_time(when), "description": description or None})
+    return dn
+
+
+def find_payments(d: Directory, user: str | None = None, start: datetime | None = None,
+                  end: datetime | None = None) -> Iterator[Payment]:
+    parts = ["(objectClass=pkPayment)"]
+    if user:
+        parts.append(esc.pattern_filter("pkUserName", user))
+    if start:
+        parts.append(f"(pkPaymentDate>={to_time(start)})")
+    if end:
+        parts.append(f"(pkPaymentDate<={to_time(end)})")
+    for dn, entry in d.search_paged(d.settings.paymentbase, esc.all_of(*parts), PAYMENT_ATTRS):
+        yield payment_from(dn, entry)
+
+
+# -- billing codes -----------------------------------------------------------------------------
+
+def billing_code_dn(d: Directory, code: str) -> str:
+    return d.dn("cn", code, d.settings.billingcodebase)
+
+
+def get_billing_code(d: Directory, code: str) -> BillingCode | None:
+    entry = d.read(billing_code_dn(d, code), BILLING_ATTRS)
+    return billing_code_from(billing_code_dn(d, code), entry) if entry else None
+
+
+def add_billing_code(d: Directory, code: str, description: str | None = None) -> BillingCode:
+    dn = billing_code_dn(d, code)
+    d.add(dn, ["pkBillingCode"], {"cn": code, "description": description or None, "pkPageCounter": 0,
+                                  "pkBalance": 0})
+    return BillingCode(code=code, dn=dn, description=description)
+
+
+def find_billing_codes(d: Directory, patterns: list[str] | None = None) -> Iterator[BillingCode]:
+    flt = "(objectClass=pkBillingCode)"
+    if patterns and "*" not in patterns:
+        flt = esc.all_of(flt, "(|" + "".join(esc.pattern_filter("cn", p) for p in patterns) + ")")
+    for dn, entry in d.search_paged(d.settings.billingcodebase, flt, BILLING_ATTRS):
+        code = billing_code_from(dn, entry)
+        if not patterns or any(esc.matches(code.code, p) for p in patterns):
+            yield code

@@ -1,0 +1,120 @@
+"""Plain data: what the directory holds, as the rest of the code sees it.
+
+Money is in thousandths of a credit, limits and counters in pages, dates are aware UTC
+datetimes. None means "not set" (no limit, unlimited job size, no grace date).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+LIMIT_MODES = ("quota", "balance", "noquota", "nochange", "noprint")
+GROUP_LIMIT_MODES = ("quota", "balance", "noquota")
+ACTIONS = ("ALLOW", "WARN", "DENY", "CANCEL", "PROBLEM", "REFUND")
+
+
+@dataclass
+class User:
+    name: str
+    dn: str
+    managed: bool = False            # pkAccount attached
+    limit_by: str = "quota"
+    balance: int = 0
+    lifetime_paid: int = 0
+    overcharge: int = 1000           # factor in thousandths
+    description: str | None = None
+    email: str | None = None
+
+
+@dataclass
+class Group:
+    name: str
+    dn: str
+    managed: bool = False            # pkGroup attached
+    limit_by: str = "quota"
+    description: str | None = None
+    members: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Printer:
+    name: str
+    dn: str
+    description: str | None = None
+    price_per_page: int = 0
+    price_per_job: int = 0
+    max_job_size: int | None = None
+    passthrough: bool = False
+    members: list[str] = field(default_factory=list)   # names of member printers (a printer group)
+    page_counter: int | None = None
+
+    @property
+    def is_group(self) -> bool:
+        return bool(self.members)
+
+
+@dataclass
+class UserQuota:
+    user: str
+    printer: str
+    dn: str
+    soft_limit: int | None = None
+    hard_limit: int | None = None
+    date_limit: datetime | None = None
+    page_counter: int = 0
+    life_page_counter: int = 0
+    warn_count: int = 0
+    max_job_size: int | None = None
+
+
+@dataclass
+class GroupQuota:
+    group: str
+    printer: str
+    dn: str
+    soft_limit: int | None = None
+    hard_limit: int | None = None
+    date_limit: datetime | None = None
+    max_job_size: int | None = None
+    page_counter: int = 0            # not stored: the sum of the members' counters on the printer
+
+
+@dataclass
+class Job:
+    job_id: str
+    user: str
+    printer: str
+    date: datetime
+    action: str
+    dn: str | None = None
+    size: int | None = None
+    price: int | None = None
+    title: str | None = None
+    filename: str | None = None
+    copies: int | None = None
+    options: str | None = None
+    hostname: str | None = None
+    size_bytes: int | None = None
+    md5sum: str | None = None
+    billing_code: str | None = None
+    precomputed_size: int | None = None
+    precomputed_price: int | None = None
+    printer_page_counter: int | None = None
+
+
+@dataclass
+class Payment:
+    user: str
+    amount: int
+    date: datetime
+    description: str | None = None
+    dn: str | None = None
+
+
+@dataclass
+class BillingCode:
+    code: str
+    dn: str
+    description: str | None = None
+    page_counter: int = 0
+    balance: int = 0

@@ -1,0 +1,195 @@
+"""The quota decision and the job price: pure functions, no I/O.
+
+Semantics follow PyKota (reference/pykota-behaviour.md section 6) with its bugs fixed:
+- a printer max job size of 0 refuses every job (PyKota ignored it);
+- a WARN from a group is kept when a balance user's own check allows;
+- strict enforcement lets a job use the limit exactly: it is refused only when the pages
+  (or credits) after the job would go beyond the limit.
+
+Limits, in one sentence each:
+- laxist: a job is judged on the usage before it, so the last job may overshoot;
+- strict: a job is judged on the usage after it (precomputed size or price added).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from . import money
+from .model import GroupQuota, Printer, User, UserQuota
+
+ALLOW, WARN, DENY = "ALLOW", "WARN", "DENY"
+_SEVERITY = {ALLOW: 0, WARN: 1, DENY: 2}
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: str                       # ALLOW, WARN or DENY
+    reason: str
+    charge: bool = True               # False: print without counting nor charging
+    grace_dates: tuple[tuple[str, datetime], ...] = field(default=())  # (quota dn, date) to store
+
+    @property
+    def allowed(self) -> bool:
+        return self.action != DENY
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Settings from the configuration that the decision needs (per printer)."""
+
+    strict: bool = False              # enforcement: strict
+    grace_delay_days: int = 7         # gracedelay
+    balance_zero: int = 0             # balancezero, thousandths
+    poor_man: int = 1000              # poorman, thousandths
+
+
+def worst(*actions: str) -> str:
+    return max(actions, key=_SEVERITY.__getitem__) if actions else ALLOW
+
+
+# -- pages ---------------------------------------------------------------------------------------
+
+def check_pages(counter: int, soft: int | None, hard: int | None, date_limit: datetime | None,
+                job_size: int, limits: Limits, now: datetime) -> tuple[str, str, datetime | None]:
+    """One page quota. Returns (action, reason, grace date to store or None)."""
+    used = counter + job_size if limits.strict else counter
+
+    def over(limit: int) -> bool:
+        return used > limit if limits.strict else used >= limit
+
+    if soft is None and hard is None:
+        return ALLOW, "no page limit", None
+    if soft is None:
+        if over(hard):
+            return DENY, f"hard limit of {hard} pages reached ({counter} used)", None
+        return ALLOW, f"{counter} of {hard} pages used", None
+    if not over(soft):
+        return ALLOW, f"{counter} of {soft} pages used", None
+    if hard is None or hard <= soft or over(hard):
+        limit = soft if hard is None or hard <= soft else hard
+        return DENY, f"page limit of {limit} reached ({counter} used)", None
+    # Between the soft and the hard limit: the grace period.
+    new_date = None
+    if date_limit is None:
+        date_limit = new_date = now + timedelta(days=limits.grace_delay_days)
+    if now < date_limit:
+        return WARN, f"soft limit of {soft} pages passed ({counter} used); grace until {date_limit:%Y-%m-%d %H:%M} UTC", new_date
+    return DENY, f"soft limit of {soft} pages passed and the grace period ended ({counter} used)", new_date
+
+
+# -- money ---------------------------------------------------------------------------------------
+
+def job_price(job_size: int, printers: list[Printer], overcharge: int) -> int:
+    """Price in thousandths: per job plus per page on the printer and each printer group above it
+    that counts for the user, times the user's overcharge factor. A 0-page job costs nothing."""
+    if job_size <= 0 or overcharge == 0:
+        return 0
+    base = sum(p.price_per_job + job_size * p.price_per_page for p in printers)
+    return money.scale(base, overcharge)
+
+
+def check_balance(balance: int, price: int, limits: Limits) -> tuple[str, str]:
+    left = balance - price if limits.strict else balance
+    shown = money.format(balance)
+    if limits.strict:
+        if left < limits.balance_zero:
+            return DENY, f"balance {shown} is too low for this job (price {money.format(price)})"
+        if left == limits.balance_zero:
+            return WARN, f"this job uses up the balance ({shown})"
+    elif left <= limits.balance_zero:
+        return DENY, f"balance {shown} is used up"
+    if left <= limits.poor_man:
+        return WARN, f"balance is low: {shown}"
+    return ALLOW, f"balance {shown}"
+
+
+# -- the whole decision --------------------------------------------------------------------------
+
+@dataclass
+class GroupState:
+    """A group of the user with its quota entries on the printer (and printer groups above it)."""
+
+    limit_by: str
+    quotas: list[GroupQuota]          # page_counter filled with the members' sum
+    balance: int = 0                  # sum of the members' balances (balance groups)
+    name: str = ""
+
+
+def decide(user: User, printer: Printer, user_quotas: list[UserQuota], groups: list[GroupState],
+           job_size: int, price: int, limits: Limits, now: datetime) -> Decision:
+    """Whether a job of job_size pages (price in thousandths) may print.
+
+    user_quotas: the user's entries on this printer and on the printer groups above it (the
+    caller has applied `policy` when the entry on the printer itself is missing).
+    """
+    if printer.passthrough:
+        return Decision(ALLOW, f"printer {printer.name} is in passthrough mode", charge=False)
+    if user.limit_by == "noprint":
+        return Decision(DENY, f"user {user.name} may not print")
+    if printer.max_job_size is not None and job_size > printer.max_job_size:
+        return Decision(DENY, f"job of {job_size} pages is larger than the {printer.max_job_size} allowed on {printer.name}")
+    for quota in user_quotas:
+        if quota.max_job_size is not None and job_size > quota.max_job_size:
+            return Decision(DENY, f"job of {job_size} pages is larger than the {quota.max_job_size} allowed for {user.name} on {quota.printer}")
+    if user.limit_by == "nochange":
+        return Decision(ALLOW, "not counted (nochange)", charge=False)
+    if user.limit_by == "noquota":
+        return Decision(ALLOW, "no limit (noquota)")
+
+    actions, reasons, grace = [], [], []
+    for group in groups:
+        if group.limit_by == "noquota":
+            continue
+        for quota in group.quotas:
+            if group.limit_by == "balance":
+                action, reason = check_balance(group.balance, price, limits)
+                new_date = None
+            else:
+                action, reason, new_date = check_pages(quota.page_counter, quota.soft_limit, quota.hard_limit,
+                                                       quota.date_limit, job_size, limits, now)
+            if new_date:
+                grace.append((quota.dn, new_date))
+            if action == DENY:
+                return Decision(DENY, f"group {quota.group} on {quota.printer}: {reason}", grace_dates=tuple(grace))
+            if action == WARN:
+                actions.append(WARN)
+                reasons.append(f"group {quota.group} on {quota.printer}: {reason}")
+
+    if user.limit_by == "balance":
+        if user.overcharge == 0:
+            action, reason = ALLOW, "free for this user (overcharge 0)"
+        else:
+            action, reason = check_balance(user.balance, price, limits)
+        actions.append(action)
+        reasons.append(reason)
+    else:
+        for quota in user_quotas:
+            action, reason, new_date = check_pages(quota.page_counter, quota.soft_limit, quota.hard_limit,
+                                                   quota.date_limit, job_size, limits, now)
+            if new_date:
+                grace.append((quota.dn, new_date))
+            actions.append(action)
+            reasons.append(f"{quota.printer}: {reason}" if quota.printer != printer.name else reason)
+    final = worst(*actions)
+    if final == ALLOW:
+        return Decision(ALLOW, reasons[-1] if reasons else "allowed", grace_dates=tuple(grace))
+    chosen = [r for a, r in zip(actions, reasons) if a == final]
+    return Decision(final, "; ".join(chosen), grace_dates=tuple(grace))
+
+
+def printer_ancestors(name: str, printers: dict[str, Printer]) -> list[str]:
+    """Printer groups above a printer, nearest first, each once (cycles are cut)."""
+    parents: dict[str, list[str]] = {}
+    for group in printers.values():
+        for member in group.members:
+            parents.setdefault(member.lower(), []).append(group.name)
+    seen, order, queue = {name.lower()}, [], [name]
+    while queue:
+        current = queue.pop(0)
+        for parent in parents.get(current.lower(), []):
+            if parent.lower() not in seen:
+                seen.add(parent.lower())
+                order.append(parent)
+                queue.append(parent)
+    return order
