@@ -137,3 +137,20 @@ def find_billing_codes(d: Directory, patterns: list[str] | None = None) -> Itera
         code = billing_code_from(dn, entry)
         if not patterns or any(esc.matches(code.code, p) for p in patterns):
             yield code
+
+
+# -- admin commands (pkbcodes) -----------------------------------------------------------------
+
+def set_billing_code_description(d: Directory, code: BillingCode, description: str | None) -> None:
+    d.replace(code.dn, {"description": description or None})
+
+
+def reset_billing_code(d: Directory, code: BillingCode) -> None:
+    """pkbcodes -r: pages and balance back to 0. An admin's absolute reset ("from now on"), the only
+    write that sets these counters instead of incrementing them."""
+    d.replace(code.dn, {"pkPageCounter": "0", "pkBalance": "0"})
+
+
+def delete_billing_code(d: Directory, code: BillingCode) -> None:
+    """The code's entry only: jobs keep their pkBillingCode, on purpose (as in PyKota)."""
+    d.delete(code.dn)
