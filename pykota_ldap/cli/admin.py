@@ -19,7 +19,7 @@ import click
 
 from .. import __version__ as VERSION
 from ..config import Config
-from ..directory import Directory
+from ..directory import Directory, accounts
 from ..directory import escaping as esc
 from .common import (CONTEXT, EXIT_USAGE, UserError, check_name, fail, load_config, one_line, read_arg_file,
                      split_names)
@@ -182,3 +182,38 @@ def exclusive(**flags) -> None:
     given = [name for name, value in flags.items() if value]
     if len(given) > 1:
         raise click.UsageError("options " + " and ".join("--" + g for g in given) + " cannot be used together")
+
+
+# -- users and groups, the same way in every command -------------------------------------------
+
+def own_names(s: Session, groups: bool) -> list[str]:
+    """What a non-admin may see: themselves, or with -g the groups they are in."""
+    if not groups:
+        return [s.caller]
+    me = accounts.get_user(s.directory, s.caller)
+    return [g.name for g in accounts.user_groups(s.directory, me)] if me else []
+
+
+def resolve_accounts(s: Session, patterns: list[str] | None, groups: bool, with_members: bool = True) -> list:
+    """Managed users (groups) selected by the names; a literal name that is in the directory but
+    not managed gets a message saying how to manage it."""
+    d = s.directory
+    what = "group" if groups else "user"
+    get = accounts.get_group if groups else accounts.get_user
+
+    def explain(name):
+        obj = get(d, name)
+        if obj is not None and not obj.managed:
+            return f"{what} {name} is in the directory but not managed: pkusers -a {'-g ' if groups else ''}{name}"
+        return None
+
+    if groups:
+        return resolve(patterns, lambda pats: accounts.find_groups(d, pats, with_members=with_members), what,
+                       explain=explain)
+    return resolve(patterns, lambda pats: accounts.find_users(d, pats), what, explain=explain)
+
+
+def resolve_printers(patterns: list[str] | None, everything: dict) -> list:
+    """Printers and printer groups selected by the names (from one all_printers read)."""
+    return resolve(patterns, lambda pats: [p for p in everything.values()
+                                           if not pats or any(esc.matches(p.name, x) for x in pats)], "printer")
