@@ -192,7 +192,7 @@ def _list_groups(s: Session, patterns) -> None:
     totals = accounts.account_totals(s.directory) if found else {}
     for group in sorted(found, key=lambda g: g.name.lower()):
         money = [totals.get(m.lower(), (0, 0)) for m in group.members]
-        click.echo(f"{group.name} - {group.description or ''}")
+        click.echo(f"{group.name} - {group.description or ''}".rstrip())
         click.echo(f"    Limited by : {group.limit_by}")
         click.echo(f"    Group balance : {show_money(sum(b for b, _ in money))}")
         click.echo(f"    Total paid so far : {show_money(sum(p for _, p in money))}")

@@ -5,6 +5,7 @@ Every parser fails with a one-line UserError naming the option, before anything 
 from __future__ import annotations
 
 from .. import money
+from ..report.quota_report import factor_text as show_factor  # noqa: F401  (one definition)
 from .common import fail, parse_amount, parse_count
 
 UNLIMITED = ("unlimited", "none")
@@ -42,12 +43,6 @@ def parse_factor(text: str, what: str) -> int:
 
 def show_money(milli: int | None) -> str:
     return money.format(milli or 0)
-
-
-def show_factor(milli: int) -> str:
-    """1000 -> '1.0', 1500 -> '1.5', 1250 -> '1.25' (as PyKota printed floats)."""
-    text = money.format(milli, 3).rstrip("0")
-    return text + "0" if text.endswith(".") else text
 
 
 def show_limit(value: int | None) -> str:
