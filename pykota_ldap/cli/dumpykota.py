@@ -137,3 +137,7 @@ def _open(path: str):
         return open(path, "w", encoding="utf-8")
     except OSError as exc:
         fail(f"cannot write {path}: {exc.strerror}")
+
+
+if __name__ == "__main__":
+    main()

@@ -90,7 +90,9 @@ def main(add, delete, list_, skipexisting, softlimit, hardlimit, noquota, increa
             targets = [] if skipexisting else list(entries.values())
         else:
             todo, targets = [], list(entries.values())
-            if not targets and (patterns or printer_patterns):
+            if not targets and delete:      # already gone: what was asked holds, say so and succeed
+                click.echo("edpykota: no such quota entry, nothing deleted", err=True)
+            elif not targets and (patterns or printer_patterns):
                 fail("no quota entry matches (create them with edpykota -a)")
         _check_changes(targets, change, usage)
 
@@ -185,3 +187,7 @@ def _list(s: Session, owners, printers, groups: bool) -> None:
         if isinstance(entry, UserQuota):
             click.echo(f"    Maximum job size : {show_max_job_size(entry.max_job_size)}")
             click.echo(f"    Warning banners printed : {entry.warn_count}")
+
+
+if __name__ == "__main__":
+    main()

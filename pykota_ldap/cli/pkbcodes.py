@@ -62,3 +62,7 @@ def main(add, delete, list_, skipexisting, description, reset, names):
                 history.set_billing_code_description(d, target, description)
             if reset:
                 history.reset_billing_code(d, target)
+
+
+if __name__ == "__main__":
+    main()

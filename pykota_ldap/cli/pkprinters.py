@@ -146,3 +146,7 @@ def _list(printers, everything) -> None:
                          if printer.name.lower() in (m.lower() for m in p.members))
         if parents:
             click.echo(f"    in {', '.join(parents)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -196,3 +196,7 @@ def _list_groups(s: Session, patterns) -> None:
         click.echo(f"    Limited by : {group.limit_by}")
         click.echo(f"    Group balance : {show_money(sum(b for b, _ in money))}")
         click.echo(f"    Total paid so far : {show_money(sum(p for _, p in money))}")
+
+
+if __name__ == "__main__":
+    main()

@@ -110,3 +110,7 @@ def _group_lines(d, groups: dict, printers) -> dict[str, list[Line]]:
             hard=q.hard_limit, date_limit=q.date_limit, balance=sum(b for b, _ in money),
             total=sum(lp for _, lp in pages), paid=sum(p for _, p in money)))
     return lines
+
+
+if __name__ == "__main__":
+    main()

@@ -38,3 +38,24 @@ def sh(slapd, pykota_home):
 def snapshot(slapd) -> str:
     """The whole directory as LDIF, operational attributes left out: 'nothing changed' checks."""
     return slapd.ldapsearch("dc=example,dc=org")
+
+
+@pytest.fixture
+def admin_directory(config):
+    """A second, independent connection (as the service account) for setting up and checking."""
+    from pykota_ldap.directory import Directory
+    d = Directory(config.ldap(admin=True)).connect()
+    yield d
+    d.close()
+
+
+def charge(d, user: str, printer: str, pages: int, when, price: int = 0, job_id: str = "1",
+           title: str = "doc.pdf", host: str = "10.0.0.9", billing: str | None = None) -> None:
+    """Record a printed job the way the backend does (library call, one transaction)."""
+    from pykota_ldap.directory import accounts, history, quotas
+    from pykota_ldap.model import Job
+    job = Job(job_id=job_id, user=user, printer=printer, date=when, action="ALLOW", size=pages, price=price,
+              title=title, hostname=host, copies=1, billing_code=billing)
+    user_dn = accounts.get_user(d, user).dn
+    history.charge_job(d, job, history.new_name(printer, when), [quotas.user_quota_dn(d, user, printer)], pages,
+                       user_dn, price, history.billing_code_dn(d, billing) if billing else None)
