@@ -213,7 +213,7 @@ def resolve_accounts(s: Session, patterns: list[str] | None, groups: bool, with_
     return resolve(patterns, lambda pats: accounts.find_users(d, pats), what, explain=explain)
 
 
-def resolve_printers(patterns: list[str] | None, everything: dict) -> list:
+def resolve_printers(patterns: list[str] | None, everything: dict, what: str = "printer") -> list:
     """Printers and printer groups selected by the names (from one all_printers read)."""
     return resolve(patterns, lambda pats: [p for p in everything.values()
-                                           if not pats or any(esc.matches(p.name, x) for x in pats)], "printer")
+                                           if not pats or any(esc.matches(p.name, x) for x in pats)], what)

@@ -63,7 +63,10 @@ def main(dataset, fmt, output, orderby, total, filters):
             fail("--sum applies to history and payments only")
     order = _parse_order(orderby, DATASETS[names[0]].fields if orderby else ())
     if "start" in criteria or "end" in criteria:
-        criteria["start"], criteria["end"] = dates.window(criteria.get("start"), criteria.get("end"))
+        try:
+            criteria["start"], criteria["end"] = dates.window(criteria.get("start"), criteria.get("end"))
+        except dates.DateError as exc:
+            fail(str(exc))
 
     with session() as s:
         s.require_admin("dumpykota")

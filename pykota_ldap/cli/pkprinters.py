@@ -67,7 +67,7 @@ def main(add, delete, list_, skipexisting, charge, route, description, groups, m
             targets = [existing.get(n.lower()) or n for n in patterns]
         else:
             targets = resolve_printers(patterns, everything)
-        parent_groups = resolve_printers(group_patterns, everything) if group_patterns else []
+        parent_groups = resolve_printers(group_patterns, everything, "printer group") if group_patterns else []
         _check_groups(targets, parent_groups, everything, remove)
         uris = cups.device_uris() if route else {}
         if route:
