@@ -32,6 +32,11 @@ T = TypeVar("T")
 CREATE_FORBIDDEN = set("/@?*[,;&|")
 
 
+def _argument_lines(path: str) -> list[str]:
+    """The file's arguments; a line in "double quotes" loses them (PyKota's rule)."""
+    return [line[1:-1] if len(line) >= 2 and line[0] == line[-1] == '"' else line for line in read_arg_file(path)]
+
+
 def expand_argument_files(args: list[str]) -> list[str]:
     """Replace `-A FILE` / `--arguments FILE` by the lines of FILE, where it stood."""
     out, index = [], 0
@@ -40,13 +45,13 @@ def expand_argument_files(args: list[str]) -> list[str]:
         if arg in ("-A", "--arguments"):
             if index + 1 >= len(args):
                 raise click.UsageError(f"option {arg} requires a file name")
-            out.extend(read_arg_file(args[index + 1]))
+            out.extend(_argument_lines(args[index + 1]))
             index += 2
             continue
         if arg.startswith("--arguments="):
-            out.extend(read_arg_file(arg.split("=", 1)[1]))
+            out.extend(_argument_lines(arg.split("=", 1)[1]))
         elif arg.startswith("-A") and not arg.startswith("--") and len(arg) > 2:
-            out.extend(read_arg_file(arg[2:]))
+            out.extend(_argument_lines(arg[2:]))
         else:
             out.append(arg)
         index += 1

@@ -20,7 +20,7 @@ from ..directory import accounts, history, quotas
 from ..model import GROUP_LIMIT_MODES, LIMIT_MODES
 from .admin import (Session, check_new_name, command, exclusive, names_from, own_names, resolve, resolve_accounts,
                     session)
-from .common import Progress, fail, handle_errors, parse_amount
+from .common import Progress, check_name, fail, handle_errors, parse_amount, split_names
 from .values import parse_factor, show_factor, show_money
 
 
@@ -64,7 +64,7 @@ def main(add, delete, list_, skipexisting, balance, comment, description, email,
     factor = parse_factor(overcharge, "--overcharge") if overcharge is not None else None
     if email is not None and email.count("@") != 1:
         fail(f"--email must contain exactly one @, got {email!r}")
-    entries = _split_emails(names_from(names)) if add and not groups else [(n, None) for n in names_from(names)]
+    entries = _split_emails(split_names(names)) if add and not groups else [(n, None) for n in names_from(names)]
     if add:
         if not entries:
             raise click.UsageError("--add needs names")
@@ -126,7 +126,7 @@ def _split_emails(names: list[str]) -> list[tuple[str, str | None]]:
         user, _, mail = name.partition("/")
         if mail and mail.count("@") != 1:
             fail(f"invalid e-mail in {name!r}: it must contain exactly one @")
-        out.append((user, mail or None))
+        out.append((check_name(user, "user"), mail or None))
     return out
 
 
