@@ -58,7 +58,10 @@ def test_balance(balance, price, limits, expected):
 
 
 def test_balance_zero_gives_credit():
-    assert policy.check_balance(-500, 0, Limits(balance_zero=-1000, poor_man=-900))[0] == WARN
+    credit = Limits(balance_zero=-1000, poor_man=-900)
+    assert policy.check_balance(-500, 0, credit)[0] == ALLOW
+    assert policy.check_balance(-950, 0, credit)[0] == WARN
+    assert policy.check_balance(-1000, 0, credit)[0] == DENY
 
 
 def _printer(name="hp4", **kw):
