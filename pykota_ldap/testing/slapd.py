@@ -201,6 +201,12 @@ class Slapd:
         else:
             self._run([tool, *self._auth(config)], stdin=path_or_text)
 
+    def bulk_load(self, ldif_path: Path) -> None:
+        """Load a large LDIF offline with slapadd (much faster than ldapadd), then restart."""
+        self.kill()
+        self._run(["slapadd", "-q", "-n1", "-F", str(self.dir / "slapd.d"), "-l", str(ldif_path)])
+        self._launch()
+
     def ldapsearch(self, base: str, filter_text: str = "(objectClass=*)", *attrs: str, scope: str = "sub") -> str:
         return self._run(["ldapsearch", "-LLL", "-o", "ldif-wrap=no", *self._auth(False), "-b", base, "-s", scope,
                           filter_text, *attrs])
