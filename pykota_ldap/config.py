@@ -74,6 +74,16 @@ class LDAPSettings:
     is_admin: bool
 
 
+def settings_for_server(uri: str, bind_dn: str | None, password: str | None, timeout: float = 5.0) -> LDAPSettings:
+    """Settings to reach one server for maintenance (schema install), bases left empty."""
+    empty = ""
+    return LDAPSettings(uris=(uri,), base=empty, bind_dn=bind_dn, bind_password=password, userbase=empty,
+                        userrdn="uid", groupbase=empty, grouprdn="cn", groupmembers="memberUid", printerbase=empty,
+                        userquotabase=empty, groupquotabase=empty, jobbase=empty, paymentbase=empty,
+                        billingcodebase=empty, newuser="attach", newgroup="attach", usermail="mail",
+                        timeout=timeout, is_admin=True)
+
+
 class Config:
     """pykota.conf plus, when readable, pykotadmin.conf."""
 

@@ -60,15 +60,15 @@ def check_pages(counter: int, soft: int | None, hard: int | None, date_limit: da
 
     if soft is None and hard is None:
         return ALLOW, "no page limit", None
+    if hard is not None and over(hard):
+        return DENY, f"hard limit of {hard} pages reached ({counter} used)", None
     if soft is None:
-        if over(hard):
-            return DENY, f"hard limit of {hard} pages reached ({counter} used)", None
         return ALLOW, f"{counter} of {hard} pages used", None
     if not over(soft):
         return ALLOW, f"{counter} of {soft} pages used", None
-    if hard is None or hard <= soft or over(hard):
-        limit = soft if hard is None or hard <= soft else hard
-        return DENY, f"page limit of {limit} reached ({counter} used)", None
+    if hard is None or hard <= soft:
+        # A soft limit alone (or above the hard one) acts as a hard limit: no grace.
+        return DENY, f"page limit of {soft} reached ({counter} used)", None
     # Between the soft and the hard limit: the grace period.
     new_date = None
     if date_limit is None:

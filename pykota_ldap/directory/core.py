@@ -34,6 +34,7 @@ ldap3.set_config_parameter("RESET_AVAILABILITY_TIMEOUT", 0)
 ASSERTION_OID = "1.3.6.1.1.12"
 TXN_START_OID, TXN_SPEC_OID, TXN_END_OID = "1.3.6.1.1.21.1", "1.3.6.1.1.21.2", "1.3.6.1.1.21.3"
 PAGE_SIZE = 500
+DEFAULT_LDAPI_PATH = "/var/run/slapd/ldapi"     # Debian's slapd, for a bare ldapi:///
 
 Entry = tuple[str, dict[str, list]]
 
@@ -95,11 +96,9 @@ class Directory:
 
     def _open(self, uri: str) -> ldap3.Connection:
         timeout = self.settings.timeout
-        if uri.lower().startswith("ldapi://"):
-            path = urllib.parse.unquote(uri[len("ldapi://"):].rstrip("/"))
-            server = ldap3.Server(path, mode=ldap3.IP_SYSTEM_DEFAULT, get_info=ldap3.NONE, connect_timeout=timeout)
-        else:
-            server = ldap3.Server(uri, get_info=ldap3.NONE, connect_timeout=timeout)
+        if uri.lower().rstrip("/") == "ldapi:":
+            uri = "ldapi://" + urllib.parse.quote(DEFAULT_LDAPI_PATH, safe="")
+        server = ldap3.Server(uri, get_info=ldap3.NONE, connect_timeout=timeout)
         options = dict(receive_timeout=int(max(timeout, 10)),  # ldap3 packs it as an integer
                        raise_exceptions=False, auto_referrals=False,
                        return_empty_attributes=False)

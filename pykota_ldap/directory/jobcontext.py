@@ -2,13 +2,14 @@
 
 Operations for a job (counted by Directory.operations):
   1. the user entry                                  (search under userbase)
-  2. every printer and printer group                  (one search under printerbase)
+  2. the printer and every printer group             (one search under printerbase)
   3. the user's quota entries on the printer and the printer groups above it (one search)
-  4. the user's managed groups                        (one search under groupbase)
+  4. the user's managed groups, with their members    (one search under groupbase)
 and only when the user is in managed groups:
   5. those groups' quota entries on the printers      (one search)
   6. per group quota entry: the members' page counters on that printer (one search per 500 members)
-So a user without group quotas costs 4 searches.
+So a user in no managed group costs 4 searches, in managed groups without group quotas 5, and
+each group quota entry adds one (tools/bench_directory measures them).
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ class JobContext:
 
 def load_job_context(d: Directory, username: str, printername: str) -> JobContext:
     user = accounts.get_user(d, username)
-    all_printers = printer_store.all_printers(d)
+    all_printers = printer_store.printer_and_groups(d, printername)
     printer = next((p for p in all_printers.values() if p.name.lower() == printername.lower()), None)
     context = JobContext(username, printername, user, printer)
     if user is None or printer is None:
@@ -60,14 +61,14 @@ def load_job_context(d: Directory, username: str, printername: str) -> JobContex
     context.chain = [all_printers[n] for n in names if n in all_printers]
     found = quotas.user_quotas(d, user.name, names)
     context.user_quotas = [found[n.lower()] for n in names if n.lower() in found]
-    groups = [g for g in accounts.user_groups(d, user) if g.limit_by != "noquota"]
+    groups = [g for g in accounts.user_groups(d, user, with_members=True) if g.limit_by != "noquota"]
     if groups:
         entries = quotas.group_quotas(d, [g.name for g in groups], names)
         for group in groups:
             mine = [q for q in entries if q.group.lower() == group.name.lower()]
             if not mine:
                 continue
-            members = accounts.get_group(d, group.name).members
+            members = group.members
             state = GroupState(limit_by=group.limit_by, quotas=mine, name=group.name)
             if group.limit_by == "balance":
                 state.balance = accounts.sum_balances(d, members)

@@ -27,6 +27,14 @@ def all_printers(d: Directory) -> dict[str, Printer]:
     return {p.name: p for p in (printer_from(dn, e, [_name_of(m) for m in values(e, "member")]) for dn, e in found)}
 
 
+def printer_and_groups(d: Directory, name: str) -> dict[str, Printer]:
+    """The printer and every printer group (groups are few; plain printers may be hundreds,
+    and parsing them all costs more than the round trip); one search."""
+    flt = esc.all_of("(objectClass=pkPrinter)", f"(|{esc.eq('cn', name)}(member=*))")
+    found = d.search(d.settings.printerbase, flt, PRINTER_ATTRS)
+    return {p.name: p for p in (printer_from(dn, e, [_name_of(m) for m in values(e, "member")]) for dn, e in found)}
+
+
 def get_printer(d: Directory, name: str) -> Printer | None:
     entry = d.read(printer_dn(d, name), PRINTER_ATTRS)
     if entry is None:

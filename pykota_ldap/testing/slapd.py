@@ -122,12 +122,7 @@ class Slapd:
                                 admin=ADMIN_DN, service=SERVICE_DN, loglevel="stats" if debug else "none")
         (self.dir / "config.ldif").write_text(config)
         self._run(["slapadd", "-n0", "-F", str(self.dir / "slapd.d"), "-l", str(self.dir / "config.ldif")])
-        log = open(self.dir / "slapd.log", "wb")
-        self.process = subprocess.Popen(
-            [_find_slapd(), "-d", "0", "-h", f"{self.uri}/ {self.ldapi}", "-F", str(self.dir / "slapd.d")],
-            stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        self._wait_ready()
+        self._launch()
         if self.load_schema_on_start:
             self.ldapadd(schema_path("pykota-ldap.ldif"), config=True)
             self.ldapmodify(schema_path("pykota-ldap-indexes.ldif"), config=True)
@@ -147,6 +142,24 @@ class Slapd:
             except OSError:
                 time.sleep(0.01)
         raise RuntimeError("slapd did not start listening in time")
+
+    def _launch(self) -> None:
+        log = open(self.dir / "slapd.log", "ab")
+        self.process = subprocess.Popen(
+            [_find_slapd(), "-d", "0", "-h", f"{self.uri}/ {self.ldapi}", "-F", str(self.dir / "slapd.d")],
+            stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        self._wait_ready()
+
+    def kill(self) -> None:
+        """Stop the server but keep its data: the directory is "down" until restart()."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(10)
+
+    def restart(self) -> None:
+        self.kill()
+        self._launch()
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -187,6 +200,12 @@ class Slapd:
             self._run([tool, *self._auth(config), "-f", str(path_or_text)])
         else:
             self._run([tool, *self._auth(config)], stdin=path_or_text)
+
+    def bulk_load(self, ldif_path: Path) -> None:
+        """Load a large LDIF offline with slapadd (much faster than ldapadd), then restart."""
+        self.kill()
+        self._run(["slapadd", "-q", "-n1", "-F", str(self.dir / "slapd.d"), "-l", str(ldif_path)])
+        self._launch()
 
     def ldapsearch(self, base: str, filter_text: str = "(objectClass=*)", *attrs: str, scope: str = "sub") -> str:
         return self._run(["ldapsearch", "-LLL", "-o", "ldif-wrap=no", *self._auth(False), "-b", base, "-s", scope,

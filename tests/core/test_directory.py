@@ -1,0 +1,188 @@
+"""The directory layer against a real slapd: atomic counters, guarded debits, hostile names,
+failover, reconnection, attach/below."""
+import multiprocessing
+
+import pytest
+
+from pykota_ldap.config import Config
+from pykota_ldap.directory import (AlreadyExists, AssertionFailed, Directory, DirectoryUnavailable, NotFound,
+                                   accounts, history, printers, quotas)
+from pykota_ldap.testing.slapd import free_port
+
+HOSTILE = ["*)(uid=*", "a,b=c+d", "\\", " lead", "#hash", "trail ", "é ü ß 漢字", "x)(|(objectClass=*"]
+
+
+def _increment_many(home, dn, count, queue):
+    d = Directory(Config(home).ldap(admin=True)).connect()
+    for _ in range(count):
+        d.increment(dn, {"pkPageCounter": 1, "pkLifePageCounter": 1})
+    d.close()
+    queue.put(count)
+
+
+def test_eight_processes_times_200_increments_land_exactly(directory, pykota_home):
+    quota = quotas.add_user_quota(directory, "alice", "hp4")
+    queue = multiprocessing.Queue()
+    workers = [multiprocessing.Process(target=_increment_many, args=(str(pykota_home), quota.dn, 200, queue))
+               for _ in range(8)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+    assert sum(queue.get() for _ in workers) == 1600
+    found = quotas.user_quotas(directory, "alice", ["hp4"])["hp4"]
+    assert (found.page_counter, found.life_page_counter) == (1600, 1600)
+
+
+def _debit_until_refused(home, username, amount, queue):
+    d = Directory(Config(home).ldap(admin=True)).connect()
+    user = accounts.get_user(d, username)
+    granted = 0
+    while True:
+        try:
+            accounts.change_balance(d, user, -amount, paid=False, floor=0)
+            granted += 1
+        except AssertionFailed:
+            break
+    d.close()
+    queue.put(granted)
+
+
+def test_guarded_debits_from_eight_processes_never_overspend(directory, pykota_home):
+    accounts.attach_user(directory, "bob", limit_by="balance", balance=10_050)   # 10.05 credits
+    queue = multiprocessing.Queue()
+    workers = [multiprocessing.Process(target=_debit_until_refused, args=(str(pykota_home), "bob", 100, queue))
+               for _ in range(8)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+    granted = sum(queue.get() for _ in workers)
+    balance = accounts.get_user(directory, "bob").balance
+    assert granted == 100                      # 100 debits of 0.100 fit in 10.050
+    assert balance == 50 and balance >= 0
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_names_neither_leak_entries_nor_break_dns(directory, name):
+    accounts.attach_user(directory, "alice")
+    assert accounts.get_user(directory, name) is None              # no user matched by injection
+    assert list(accounts.find_users(directory, [name])) == []
+    printer = printers.add_printer(directory, name, description="hostile")
+    assert printers.get_printer(directory, name).name == name      # the DN kept the name as one RDN
+    assert printer.dn.endswith(",ou=Printers,ou=PyKota,dc=example,dc=org")
+    quota = quotas.add_user_quota(directory, "alice", name, soft=5)
+    assert set(quotas.user_quotas(directory, "alice", [name])) == {name.lower()}
+    assert quotas.user_quotas(directory, "alice", ["hp4"]) == {}
+    group = printers.add_printer(directory, "grp")
+    printers.add_to_group(directory, group, printer)
+    assert printers.all_printers(directory)["grp"].members == [name]
+    quotas.delete_quota(directory, quota.dn)
+    printers.delete_printer(directory, printer)
+    assert printers.get_printer(directory, name) is None
+
+
+def test_wildcards_are_server_side_and_exact(directory):
+    for name in ("alice", "bob", "charles", "chloe"):
+        accounts.attach_user(directory, name)
+    assert sorted(u.name for u in accounts.find_users(directory, ["ch*"])) == ["charles", "chloe"]
+    assert [u.name for u in accounts.find_users(directory, ["b?b"])] == ["bob"]
+    assert [u.name for u in accounts.find_users(directory, ["[a]lice"])] == ["alice"]
+
+
+def test_attach_refuses_unknown_user_and_double_attach(directory):
+    with pytest.raises(NotFound):
+        accounts.attach_user(directory, "nobody-here")
+    accounts.attach_user(directory, "alice")
+    with pytest.raises(AlreadyExists):
+        accounts.attach_user(directory, "alice")
+
+
+def test_attach_starts_counters_at_zero_so_increment_works(directory, slapd):
+    user = accounts.attach_user(directory, "alice", limit_by="balance")
+    assert accounts.change_balance(directory, user, 2500) == 2500
+    text = slapd.ldapsearch("ou=People,dc=example,dc=org", "(uid=alice)", "pkBalance", "pkLifeTimePaid")
+    assert "pkBalance: 2500" in text and "pkLifeTimePaid: 2500" in text
+
+
+def test_detach_keeps_the_organisation_entry(directory, slapd):
+    user = accounts.attach_user(directory, "alice", limit_by="balance", balance=5)
+    accounts.detach_user(directory, user)
+    text = slapd.ldapsearch("ou=People,dc=example,dc=org", "(uid=alice)", "objectClass", "pkBalance", "mail")
+    assert "mail: alice@example.org" in text and "pkAccount" not in text and "pkBalance" not in text
+
+
+def test_newuser_below_creates_an_entry(slapd, tmp_path):
+    home = slapd.write_config(tmp_path, extra_global="newuser: below\nnewgroup: below\n")
+    d = Directory(Config(home).ldap(admin=True)).connect()
+    user = accounts.attach_user(d, "visitor")
+    assert user.dn == "uid=visitor,ou=People,dc=example,dc=org" and user.managed
+    group = accounts.attach_group(d, "visitors")
+    assert group.managed
+    accounts.detach_user(d, user)
+    assert accounts.get_user(d, "visitor") is None     # an entry we created is removed again
+
+
+def test_membership_from_member_dns(slapd, tmp_path):
+    slapd.ldapadd("dn: cn=lab,ou=Groups,dc=example,dc=org\nobjectClass: groupOfNames\ncn: lab\n"
+                  "member: uid=alice,ou=People,dc=example,dc=org\nmember: uid=bob,ou=People,dc=example,dc=org\n")
+    home = slapd.write_config(tmp_path, extra_global="groupmembers: member\n")
+    d = Directory(Config(home).ldap(admin=True)).connect()
+    group = accounts.attach_group(d, "lab")
+    assert group.members == ["alice", "bob"]
+    alice = accounts.get_user(d, "alice")
+    assert [g.name for g in accounts.user_groups(d, alice)] == ["lab"]
+    accounts.remove_member(d, group, alice)
+    assert accounts.get_group(d, "lab").members == ["bob"]
+
+
+def test_failover_to_the_second_uri(slapd, tmp_path):
+    home = slapd.write_config(tmp_path)
+    conf = home / "pykota.conf"
+    conf.write_text(conf.read_text().replace(f"storageserver: {slapd.uri}",
+                                             f"storageserver: ldap://127.0.0.1:{free_port()} {slapd.uri}"))
+    d = Directory(Config(home).ldap(admin=True)).connect()
+    assert d.server_uri == slapd.uri
+    assert accounts.get_user(d, "alice") is not None
+
+
+def test_reconnects_once_after_a_server_restart(directory, slapd):
+    assert accounts.get_user(directory, "alice") is not None
+    slapd.restart()
+    assert accounts.get_user(directory, "alice") is not None
+
+
+def test_unreachable_directory_is_one_clear_error(slapd, tmp_path):
+    home = slapd.write_config(tmp_path)
+    slapd.kill()
+    with pytest.raises(DirectoryUnavailable, match="no LDAP server answered"):
+        Directory(Config(home).ldap(admin=True)).connect()
+
+
+def test_charge_is_exactly_once(directory):
+    from datetime import datetime, timezone
+    from pykota_ldap.model import Job
+    user = accounts.attach_user(directory, "alice", limit_by="balance", balance=10_000)
+    quota = quotas.add_user_quota(directory, "alice", "hp4")
+    job = Job(job_id="7", user="alice", printer="hp4", date=datetime.now(timezone.utc), action="ALLOW", size=4,
+              price=400)
+    assert history.charge_job(directory, job, "hp4-7-abc", [quota.dn], 4, user.dn, 400) is True
+    assert history.charge_job(directory, job, "hp4-7-abc", [quota.dn], 4, user.dn, 400) is False
+    assert accounts.get_user(directory, "alice").balance == 9_600
+    assert quotas.user_quotas(directory, "alice", ["hp4"])["hp4"].page_counter == 4
+    assert len(list(history.find_jobs(directory, user="alice"))) == 1
+
+
+def test_failed_charge_changes_nothing(directory):
+    from datetime import datetime, timezone
+    from pykota_ldap.model import Job
+    user = accounts.attach_user(directory, "alice", limit_by="balance", balance=10_000)
+    quota = quotas.add_user_quota(directory, "alice", "hp4")
+    job = Job(job_id="8", user="alice", printer="hp4", date=datetime.now(timezone.utc), action="ALLOW", size=4,
+              price=400)
+    missing = quotas.user_quota_dn(directory, "alice", "gone")
+    with pytest.raises(Exception):
+        history.charge_job(directory, job, "hp4-8", [quota.dn, missing], 4, user.dn, 400)
+    assert accounts.get_user(directory, "alice").balance == 10_000
+    assert quotas.user_quotas(directory, "alice", ["hp4"])["hp4"].page_counter == 0
+    assert list(history.find_jobs(directory, user="alice")) == []
