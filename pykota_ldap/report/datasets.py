@@ -42,9 +42,12 @@ def _money(value) -> Amount | None:
 
 
 def _history(d, f):
-    jobs = history.find_jobs(d, user=f.get("username"), printer=f.get("printername"), hostname=f.get("hostname"),
-                             billing_code=f.get("billingcode"), job_id=f.get("jobid"), start=f.get("start"),
-                             end=f.get("end"))
+    criteria = dict(user=f.get("username"), printer=f.get("printername"), hostname=f.get("hostname"),
+                    billing_code=f.get("billingcode"), job_id=f.get("jobid"))
+    if f.get("start") or f.get("end"):      # a date window: time slices, oldest first (see jobs_between)
+        jobs = history.jobs_between(d, f.get("start"), f.get("end"), **criteria)
+    else:                                   # everything: one paged search, streamed
+        jobs = history.find_jobs(d, **criteria)
     names = {"username": "username", "printername": "printername", "hostname": "hostname",
              "billingcode": "billingcode", "jobid": "jobid"}
     for job in jobs:
@@ -112,9 +115,10 @@ def _gpquotas(d, f):
 
 
 def _payments(d, f):
-    for p in history.find_payments(d, f.get("username"), f.get("start"), f.get("end")):
+    start, end = f.get("start"), f.get("end")
+    for p in history.find_payments(d, f.get("username")):     # dates compared here: see jobs_between
         row = {"username": p.user, "amount": Amount(p.amount), "date": p.date, "description": p.description}
-        if _ok(row, f, {"username": "username"}):
+        if _ok(row, f, {"username": "username"}) and (start is None or p.date >= start) and (end is None or p.date <= end):
             yield row
 
 
