@@ -1,5 +1,6 @@
 """dumpykota: dump the data in CSV, SSV, TSV, XML, JSON or CUPS page_log form, as in PyKota.
 
+\b
     dumpykota -d history -f tsv username="ilabusetrop"
     dumpykota -d users -f xml -O "+username"
     dumpykota -d upquotas -O "-pagecounter,+username" printername="GroupeImprimantes"

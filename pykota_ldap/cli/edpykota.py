@@ -1,5 +1,6 @@
 """edpykota: print quota entries (user x printer, or users group x printer with -g), as in PyKota.
 
+\b
     edpykota -a -P impCUPS,hp4999 jerome        entries for jerome on two printers
     edpykota -a -S 200 -H 220 -P h4,imp jerome  ... with soft and hard page limits
     edpykota -a -S 120 -H 200 toto              ... on every printer and printer group

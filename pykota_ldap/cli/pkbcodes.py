@@ -1,5 +1,6 @@
 """pkbcodes: billing codes (the CUPS job-billing attribute), as in PyKota.
 
+\b
     pkbcodes -a -D "Projet X" projX         add (an existing code is modified unless -s)
     pkbcodes -r projX                       pages and credits back to 0
     pkbcodes -d projX                       delete the code (jobs keep it in the history)

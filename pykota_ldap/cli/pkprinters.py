@@ -1,5 +1,6 @@
 """pkprinters: printers and printer groups, as in PyKota.
 
+\b
     pkprinters -a -D "description" imprimanteCUPS      add (an existing one is modified unless -s)
     pkprinters -g mathens imprimanteCUPS                put it in the printer group mathens
     pkprinters -r -g mathens imprimanteCUPS             take it out again

@@ -1,5 +1,6 @@
 """pkusers: users and users groups, as in PyKota, on the organisation's own directory entries.
 
+\b
     pkusers -a -g admins profs eleves                   manage existing groups (attach pkGroup)
     pkusers -a -i admins,profs -D "gecos" jerome prof2  manage users, and add them to groups
     pkusers -r -i admins enseignant3                    remove a user from a group

@@ -1,5 +1,6 @@
 """repykota: the quota report, per printer, as in PyKota.
 
+\b
     repykota                        every user on every printer that has quota entries
     repykota -P 'hp*' 'j*'          users j* on printers hp*
     repykota -g                     users groups
