@@ -14,7 +14,7 @@ from .common import fail
 PREFIX = "cupspykota:"
 
 
-def _run(args: list[str]) -> str:
+def _run(args: list[str], empty_ok: str | None = None) -> str:
     if shutil.which(args[0]) is None:
         fail(f"--cups needs {args[0]} (Debian package cups-client)")
     env = dict(os.environ, LC_ALL="C", LANG="C")
@@ -22,6 +22,8 @@ def _run(args: list[str]) -> str:
         done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=30)
     except subprocess.TimeoutExpired:
         fail(f"{args[0]} did not answer in 30 s: is cupsd running?")
+    if done.returncode != 0 and empty_ok and empty_ok in (done.stderr + done.stdout):
+        return ""                                   # e.g. lpstat: "No destinations added."
     if done.returncode != 0:
         fail(f"{' '.join(args[:3])}: {(done.stderr or done.stdout).strip().splitlines()[0] if (done.stderr or done.stdout).strip() else 'failed'}")
     return done.stdout
@@ -30,7 +32,7 @@ def _run(args: list[str]) -> str:
 def device_uris() -> dict[str, str]:
     """Queue name -> device URI of every CUPS queue (one lpstat run)."""
     uris = {}
-    for line in _run(["lpstat", "-v"]).splitlines():
+    for line in _run(["lpstat", "-v"], empty_ok="No destinations added").splitlines():
         # "device for hp4: socket://10.0.0.4"
         if line.startswith("device for ") and ": " in line:
             queue, uri = line[len("device for "):].split(": ", 1)
