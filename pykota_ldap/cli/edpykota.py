@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import click
 
-from ..directory import accounts, quotas
+from ..directory import quotas
 from ..directory import printers as printer_store
 from ..model import GroupQuota, UserQuota
 from .admin import Session, command, exclusive, names_from, own_names, resolve_accounts, resolve_printers, session

@@ -77,42 +77,51 @@ def main(add, delete, list_, skipexisting, charge, route, description, groups, m
                 if name not in uris:
                     fail(f"CUPS has no queue called {name!r} (--cups)")
 
+        fields = _fields(prices, description, size_given, max_size, passthrough, nopassthrough)
         d = s.directory
-        fields = {}
-        if prices:
-            fields["price_per_page"] = prices[0]
-            if prices[1] is not None:
-                fields["price_per_job"] = prices[1]
-        if description is not None:
-            fields["description"] = description or None
-        if size_given:
-            fields["max_job_size"] = max_size
-        if passthrough or nopassthrough:
-            fields["passthrough"] = passthrough
         for target in targets:
+            name = target if isinstance(target, str) else target.name
             if delete:
-                quotas.delete_user_quotas_of(d, printer=target.name)
-                quotas.delete_group_quotas_of(d, printer=target.name)
-                store.delete_printer(d, target)
-                if route and cups.is_routed(uris[target.name]):
-                    cups.set_device_uri(target.name, cups.unrouted(uris[target.name]))
+                _delete(d, target)
+                if route and cups.is_routed(uris[name]):
+                    cups.set_device_uri(name, cups.unrouted(uris[name]))
                 continue
             if isinstance(target, str):
-                printer = store.add_printer(d, target, description=description or None,
-                                            price_per_page=prices[0] if prices else 0,
-                                            price_per_job=(prices[1] or 0) if prices else 0,
-                                            max_job_size=max_size, passthrough=passthrough)
+                printer = store.add_printer(d, target, **{"price_per_page": 0, "price_per_job": 0, **fields})
+            elif add and skipexisting:
+                continue
             else:
                 printer = target
-                if not (add and skipexisting) and fields:
+                if fields:
                     store.set_printer_fields(d, printer, **fields)
-            if add and skipexisting and not isinstance(target, str):
-                continue
             for group in parent_groups:
-                fresh = store.get_printer(d, group.name)
+                fresh = store.get_printer(d, group.name)        # its members as they are now
                 (store.remove_from_group if remove else store.add_to_group)(d, fresh, printer)
-            if route and not cups.is_routed(uris[printer.name]):
-                cups.set_device_uri(printer.name, cups.routed(uris[printer.name]))
+            if route and not cups.is_routed(uris[name]):
+                cups.set_device_uri(name, cups.routed(uris[name]))
+
+
+def _fields(prices, description, size_given, max_size, passthrough, nopassthrough) -> dict:
+    """The printer attributes the options set (for a new printer and for existing ones alike)."""
+    fields = {}
+    if prices:
+        fields["price_per_page"] = prices[0]
+        if prices[1] is not None:
+            fields["price_per_job"] = prices[1]
+    if description is not None:
+        fields["description"] = description or None
+    if size_given:
+        fields["max_job_size"] = max_size
+    if passthrough or nopassthrough:
+        fields["passthrough"] = passthrough
+    return fields
+
+
+def _delete(d, printer) -> None:
+    """The printer, its quota entries and its memberships; the history keeps its jobs."""
+    quotas.delete_user_quotas_of(d, printer=printer.name)
+    quotas.delete_group_quotas_of(d, printer=printer.name)
+    store.delete_printer(d, printer)
 
 
 def _check_groups(targets, parent_groups, everything, remove) -> None:

@@ -15,6 +15,8 @@ entries' own (memberUid, or member DNs): -i / -r -i change them there.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import click
 
 from ..directory import accounts, history, quotas
@@ -81,43 +83,69 @@ def main(add, delete, list_, skipexisting, balance, comment, description, email,
                 patterns = own_names(s, groups)
             (_list_groups if groups else _list_users)(s, patterns)
             return
-        in_groups = _member_groups(s, ingroups) if ingroups else []
+        changes = Changes(limitby, description, factor, email, money, comment,
+                          _member_groups(s, ingroups) if ingroups else [], remove)
         plan = _select(s, entries, groups, add)
-        d = s.directory
         for obj, mail, new in plan:
             if add and skipexisting and not new:
                 continue
-            if groups:
-                if new:
-                    obj = accounts.attach_group(d, obj, limit_by=limitby or "quota", description=description)
-                elif delete:
-                    quotas.delete_group_quotas_of(d, group=obj.name)
-                    accounts.detach_group(d, obj)
-                    continue
-                else:
-                    fields = {k: v for k, v in (("limit_by", limitby), ("description", description)) if v is not None}
-                    if fields:
-                        accounts.set_group_fields(d, obj, **{k: v or None for k, v in fields.items()})
-                continue
-            if new:
-                obj = accounts.attach_user(d, obj, limit_by=limitby or "quota", overcharge=factor if factor is not None else 1000,
-                                           description=description or None)
-            elif delete:
-                quotas.delete_user_quotas_of(d, user=obj.name)
-                accounts.detach_user(d, obj)
-                continue
+            if delete:
+                (_forget_group if groups else _forget_user)(s.directory, obj)
             else:
-                fields = {k: v for k, v in (("limit_by", limitby), ("overcharge", factor),
-                                            ("description", description)) if v is not None}
-                if fields:
-                    accounts.set_user_fields(d, obj, **{k: (v if v != "" else None) for k, v in fields.items()})
-            address = mail or (f"{obj.name}{email}" if email and email.startswith("@") else email)
-            if address:
-                accounts.set_user_mail(d, obj, address)
-            if money is not None:
-                _pay(d, obj, money, comment)
-            for group in in_groups:
-                (accounts.remove_member if remove else accounts.add_member)(d, group, obj)
+                (_apply_group if groups else _apply_user)(s.directory, obj, mail, new, changes)
+
+
+@dataclass
+class Changes:
+    """What the options ask for, parsed and checked before anything is written."""
+    limit_by: str | None
+    description: str | None
+    overcharge: int | None
+    email: str | None
+    balance: tuple[int, bool] | None
+    comment: str | None
+    in_groups: list
+    remove: bool
+
+
+def _apply_user(d, obj, mail: str | None, new: bool, c: Changes) -> None:
+    if new:
+        user = accounts.attach_user(d, obj, limit_by=c.limit_by or "quota",
+                                    overcharge=1000 if c.overcharge is None else c.overcharge,
+                                    description=c.description or None)
+    else:
+        user = obj
+        fields = {k: v for k, v in (("limit_by", c.limit_by), ("overcharge", c.overcharge),
+                                    ("description", c.description)) if v is not None}
+        if fields:
+            accounts.set_user_fields(d, user, **{k: (None if v == "" else v) for k, v in fields.items()})
+    address = mail or (f"{user.name}{c.email}" if c.email and c.email.startswith("@") else c.email)
+    if address:
+        accounts.set_user_mail(d, user, address)
+    if c.balance is not None:
+        _pay(d, user, c.balance, c.comment)
+    for group in c.in_groups:
+        (accounts.remove_member if c.remove else accounts.add_member)(d, group, user)
+
+
+def _apply_group(d, obj, _mail, new: bool, c: Changes) -> None:
+    if new:
+        accounts.attach_group(d, obj, limit_by=c.limit_by or "quota", description=c.description or None)
+        return
+    fields = {k: v for k, v in (("limit_by", c.limit_by), ("description", c.description)) if v is not None}
+    if fields:
+        accounts.set_group_fields(d, obj, **{k: v or None for k, v in fields.items()})
+
+
+def _forget_user(d, user) -> None:
+    """Out of quota management: its quota entries and pk attributes; the account stays."""
+    quotas.delete_user_quotas_of(d, user=user.name)
+    accounts.detach_user(d, user)
+
+
+def _forget_group(d, group) -> None:
+    quotas.delete_group_quotas_of(d, group=group.name)
+    accounts.detach_group(d, group)
 
 
 def _split_emails(names: list[str]) -> list[tuple[str, str | None]]:
