@@ -122,7 +122,7 @@ class Session:
     def require_admin(self, what: str) -> None:
         """A caller who cannot read pykotadmin.conf may only list."""
         if not self.is_admin:
-            fail(f"{what} needs the admin credentials ({self.config.admin_path} is not readable by you)")
+            fail(f"{what} needs the admin credentials ({self.config.admin_path} is missing or not readable by you)")
 
 
 @contextmanager
