@@ -139,8 +139,9 @@ def session():
 # -- from typed names to directory objects -----------------------------------------------------
 
 def names_from(values: Iterable[str]) -> list[str]:
-    """Arguments as typed (comma lists allowed), checked for characters no name may hold."""
-    return [check_name(name, "object") for name in split_names(values)]
+    """Arguments as typed (comma lists allowed), checked for characters no name may hold;
+    a name given twice counts once (names match case-insensitively)."""
+    return _unique((check_name(name, "object") for name in split_names(values)), str)
 
 
 def check_new_name(name: str, what: str) -> str:

@@ -67,7 +67,8 @@ def main(add, delete, list_, skipexisting, balance, comment, description, email,
     factor = parse_factor(overcharge, "--overcharge") if overcharge is not None else None
     if email is not None and email.count("@") != 1:
         fail(f"--email must contain exactly one @, got {email!r}")
-    entries = _split_emails(split_names(names)) if add and not groups else [(n, None) for n in names_from(names)]
+    entries = (_split_emails(split_names(names)) if add and not groups else [(n, None) for n in names_from(names)])
+    entries = list({name.lower(): (name, mail) for name, mail in reversed(entries)}.values())[::-1]
     if add:
         if not entries:
             raise click.UsageError("--add needs names")

@@ -118,3 +118,9 @@ def test_bad_input_is_one_line_and_changes_nothing(sh, slapd, line):
     assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
     assert result.stdout == ""
     assert snapshot(slapd) == before
+
+
+def test_a_name_given_twice_counts_once(sh):
+    sh("pkprinters -a hp4 hp4,HP4")
+    sh("pkusers -a jerome jerome")
+    assert sh("pkprinters -l").stdout.count("hp4 [") == 1

@@ -24,6 +24,7 @@ def test_exit_statuses_and_messages(pykota_home):
     assert bad.returncode == 1 and bad.stderr == "edpykota: --softlimit must be a whole number, got 'ten'\n"
     usage = run("pkusers", "--nope")
     assert usage.returncode == 2 and len(usage.stderr.splitlines()) == 1
+    assert run("pkusers", "-v").stdout.rstrip().endswith("(pykota-ldap) 0.1.0")
     helped = run("dumpykota", "-h")
     assert helped.returncode == 0 and "upquotas" in helped.stdout and "-A, --arguments FILE" in helped.stdout
 
