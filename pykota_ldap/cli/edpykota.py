@@ -173,7 +173,9 @@ def _list(s: Session, owners, printers, groups: bool) -> None:
         entries = [q for q in quotas.find_group_quotas(d, None, names) if q.group.lower() in owner_names]
     else:
         entries = [q for q in quotas.find_user_quotas(d, None, names) if q.user.lower() in owner_names]
+    progress = Progress("entries", len(entries))
     for entry in sorted(entries, key=lambda e: (_name(e).lower())):
+        progress.step()
         click.echo(_name(entry))
         if isinstance(entry, UserQuota):
             counter, life = entry.page_counter, entry.life_page_counter
@@ -188,6 +190,7 @@ def _list(s: Session, owners, printers, groups: bool) -> None:
         if isinstance(entry, UserQuota):
             click.echo(f"    Maximum job size : {show_max_job_size(entry.max_job_size)}")
             click.echo(f"    Warning banners printed : {entry.warn_count}")
+    progress.close()
 
 
 if __name__ == "__main__":
