@@ -25,6 +25,7 @@ from .common import (CONTEXT, EXIT_USAGE, UserError, check_name, fail, load_conf
                      split_names)
 
 T = TypeVar("T")
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())   # click >= 8.2
 
 # Characters refused in the name of anything created by these commands: wildcards would make the
 # name unreachable by pattern, ',' splits lists, '@' separates user and printer in quota entry
@@ -76,7 +77,7 @@ class PkCommand(click.Command):
         name = prog_name or self.name
         try:
             code = super().main(args=args, prog_name=prog_name, standalone_mode=False, **extra)
-        except click.exceptions.NoArgsIsHelpError as exc:
+        except _NO_ARGS_IS_HELP as exc:
             click.echo(exc.ctx.get_help())
             sys.exit(EXIT_USAGE)
         except click.ClickException as exc:
