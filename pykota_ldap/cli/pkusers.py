@@ -209,7 +209,7 @@ def _list_users(s: Session, patterns) -> None:
     users = resolve_accounts(s, patterns, groups=False)
     with Progress("users", len(users)) as progress:
         for user in sorted(users, key=lambda u: u.name.lower()):
-            click.echo(f"{user.name} - <{_mail_of(s, user.name, user.email)}> - {user.description or ''}")
+            click.echo(f"{user.name} - <{_mail_of(s, user.name, user.email)}> - {user.description or ''}".rstrip())
             click.echo(f"    Limited by : {user.limit_by}")
             click.echo(f"    Account balance : {show_money(user.balance)}")
             click.echo(f"    Total paid so far : {show_money(user.lifetime_paid)}")
