@@ -74,7 +74,7 @@ def read_header(buf: Buffer, state: PJLState) -> str | None:
             buf.pos += 1
             continue
         if data[:4].upper() in (b"@PJL", b"@EJL"):
-            line = buf.readline(4096).strip()
+            line = _pjl_line(buf)
             entered = _ENTER.match(line)
             if entered:
                 return entered.group(1).decode("ascii").upper()
@@ -85,6 +85,17 @@ def read_header(buf: Buffer, state: PJLState) -> str | None:
             continue
         return None
     return None
+
+
+def _pjl_line(buf: Buffer) -> bytes:
+    """A PJL line ends at LF, or where binary data or a UEL follows at once."""
+    start = buf.offset()
+    line = buf.readline(4096)
+    cuts = [i for i in (line.find(b"\x1b"), line.find(b"\x00")) if i >= 0]
+    if cuts:
+        line = line[:min(cuts)]
+        buf.pos = start + len(line) - buf.base  # still inside the loaded window
+    return line.strip()
 
 
 def _apply(line: bytes, state: PJLState) -> None:
