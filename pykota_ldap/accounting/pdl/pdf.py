@@ -10,12 +10,12 @@ strings are never counted, and loops in ``/Kids`` cannot hang us.
 
 from __future__ import annotations
 
-import io
 import logging
 
 from .errors import PDLError
 from .result import Tally
 from .section import Section, SectionResult
+from .stream import Window
 
 MAX_DEPTH = 64
 
@@ -30,7 +30,7 @@ def count(section: Section) -> SectionResult:
     if job.path is not None and section.offset == 0:
         source = job.path
     else:
-        source = _Window(job.file, section.offset, job.end)
+        source = Window(job.file, section.offset, job.end)
     section.deadline.check()
     try:
         with pikepdf.open(source, password="", suppress_warnings=True) as pdf:
@@ -83,35 +83,3 @@ def _count_leaves(pdf, pikepdf, section: Section) -> int:
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
-
-
-class _Window(io.RawIOBase):
-    """The part of a file from ``start`` to ``end``, seen as a file of its own
-    (a PDF behind a PJL header; qpdf wants offsets relative to ``%PDF-``)."""
-
-    def __init__(self, f, start: int, end: int):
-        self._f, self._start, self._end, self._pos = f, start, end, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._end - self._start}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
-
-    def readinto(self, b) -> int:
-        size = min(len(b), self._end - self._start - self._pos)
-        if size <= 0:
-            return 0
-        self._f.seek(self._start + self._pos)
-        data = self._f.read(size)
-        b[:len(data)] = data
-        self._pos += len(data)
-        return len(data)

@@ -183,3 +183,35 @@ class Buffer:
             if not self.ensure(len(self.buf) - self.pos + 1):
                 self.pos = len(self.buf)
                 return -1
+
+
+class Window(io.RawIOBase):
+    """The part of a file from ``start`` to ``end``, seen as a file of its own
+    (a PDF or XPS behind a PJL header: offsets must count from its start)."""
+
+    def __init__(self, f, start: int, end: int):
+        self._f, self._start, self._end, self._pos = f, start, end, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._end - self._start}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, b) -> int:
+        size = min(len(b), self._end - self._start - self._pos)
+        if size <= 0:
+            return 0
+        self._f.seek(self._start + self._pos)
+        data = self._f.read(size)
+        b[:len(data)] = data
+        self._pos += len(data)
+        return len(data)
