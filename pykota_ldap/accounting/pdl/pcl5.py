@@ -91,7 +91,13 @@ def _escape(buf, page: _Page) -> int | None:
     data = buf.buf
     pos = buf.pos
     kind = data[pos + 1]
-    if not 0x21 <= kind <= 0x2F:  # two-character escape
+    if 0x60 <= kind <= 0x7E:
+        # "ESC u300D": a parameterised sequence that lost its parameter
+        # character (Ghostscript's cdj970 writes these). Its value must not
+        # be taken for printable text.
+        buf.ensure(MAX_ESCAPE)
+        data, pos, group, kind = buf.buf, buf.pos + 2, kind, 0
+    elif not 0x21 <= kind <= 0x2F:  # two-character escape
         buf.pos += 2
         if kind == ord("E"):
             if page.marked:
@@ -99,14 +105,15 @@ def _escape(buf, page: _Page) -> int | None:
             page.copies = None
             page.hpgl = False
         return None
-    buf.ensure(MAX_ESCAPE)
-    data = buf.buf
-    pos = buf.pos + 2
-    group = data[pos] if pos < len(data) else 0
-    if 0x60 <= group <= 0x7E:
-        pos += 1
     else:
-        group = 0
+        buf.ensure(MAX_ESCAPE)
+        data = buf.buf
+        pos = buf.pos + 2
+        group = data[pos] if pos < len(data) else 0
+        if 0x60 <= group <= 0x7E:
+            pos += 1
+        else:
+            group = 0
     while True:
         match = _PARAMETER.match(data, pos)
         if match is None or not match.group(1) and match.group(2) in b"@":
