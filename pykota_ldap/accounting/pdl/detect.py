@@ -47,7 +47,9 @@ def sniff(head: bytes) -> str | None:
         return "canon-bj"
     if head.startswith(b"\x1b*rbC\x1b*t") and b"\x1b\\" in head[:64]:
         return "escp2"  # Ghostscript's escp device opens with these two PCL-like commands
-    if head.startswith((b"\x1b@", b"\x1b\x40", b"\r\x1b@", b"\n\x1b@")):
+    if head.startswith(b"\x1bS\x1b\x1bS\x1c") or head[:1] == b"\x1d":
+        return "escpage"  # ESC/Page mode switch, or a GS command first
+    if head.startswith((b"\x1b@", b"\r\x1b@", b"\n\x1b@")):
         return "escp2"
     if _PCL5_START.match(head):
         return "pcl5"

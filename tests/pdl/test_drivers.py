@@ -1,0 +1,68 @@
+"""Printer-specific languages from Debian's drivers and Ghostscript devices."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from pykota_ldap.accounting.pdl import PDLError, count_pages
+
+from .conftest import need
+
+
+@pytest.fixture
+def bitmap(gs_render):
+    """A PBM of ``pages`` A4 pages, the input of the foo2* drivers."""
+    def make(pages: int, resolution: str) -> bytes:
+        return gs_render("pbmraw", pages, f"-r{resolution}", "-sPAPERSIZE=a4").read_bytes()
+    return make
+
+
+@pytest.mark.parametrize("driver, resolution, language", [
+    ("foo2zjs", "1200x600", "zjstream"), ("foo2xqx", "1200x600", "xqx"),
+    ("foo2qpdl", "600x600", "qpdl"),
+])
+@pytest.mark.parametrize("pages, copies", [(1, 1), (3, 1), (2, 3)])
+def test_foo2_drivers(tmp_path, bitmap, driver, resolution, language, pages, copies):
+    need(driver)
+    job = subprocess.run([driver, f"-r{resolution}", "-p9", f"-n{copies}"], input=bitmap(pages, resolution),
+                         capture_output=True, timeout=120).stdout
+    path = tmp_path / "job.prn"
+    path.write_bytes(job)
+    result = count_pages(path)
+    assert (result.pages, result.copies, result.language) == (pages, copies, language)
+
+
+def test_foo2zjs_inside_pjl_wrapper(tmp_path, bitmap):
+    need("foo2zjs")
+    job = subprocess.run(["foo2zjs", "-r1200x600", "-p9"], input=bitmap(2, "1200x600"),
+                         capture_output=True, timeout=120).stdout
+    wrapped = (b"\x1b%-12345X@PJL JOB NAME=\"x\"\r\n" + job
+               + b"\x1b%-12345X@PJL EOJ\r\n\x1b%-12345X")
+    path = tmp_path / "job.prn"
+    path.write_bytes(wrapped)
+    assert count_pages(path).pages == 2
+
+
+def test_unsupported_pjl_language_is_named(tmp_path, bitmap):
+    need("foo2lava")
+    job = subprocess.run(["foo2lava", "-r600x600", "-p9"], input=bitmap(1, "600x600"),
+                         capture_output=True, timeout=120).stdout
+    path = tmp_path / "job.prn"
+    path.write_bytes(job)
+    with pytest.raises(PDLError, match="LAVAFLOW|unknown|unsupported"):
+        count_pages(path)
+
+
+@pytest.mark.parametrize("device, args, language", [
+    ("gdi", ["-r300"], "spl1"), ("samsunggdi", ["-r300"], "spl1"),
+    ("escp", ["-r180"], "escp2"), ("stcolor", ["-r360"], "escp2"), ("st800", ["-r360"], "escp2"),
+    ("epson", ["-r72"], "escp2"), ("escpage", ["-r300"], "escpage"), ("lp2000", ["-r300"], "escpage"),
+    ("bjc600", ["-r180"], "canon-bj"), ("bjc800", ["-r180"], "canon-bj"),
+    ("xpswrite", [], "xps"),
+])
+@pytest.mark.parametrize("pages", [1, 3])
+def test_ghostscript_printer_devices(gs_render, device, args, language, pages):
+    result = count_pages(gs_render(device, pages, *args, color=True))
+    assert (result.pages, result.language) == (pages, language)
