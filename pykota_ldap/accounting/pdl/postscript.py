@@ -27,6 +27,7 @@ from .errors import PDLError
 from .pjl import UEL
 from .result import Tally
 from .section import Section, SectionResult
+from .stream import CHUNK
 
 _COPIES_PATTERNS = [
     re.compile(rb"^%%Requirements:.*\bnumcopies\(\s*(\d+)\s*\)", re.I),
@@ -69,28 +70,71 @@ def count(section: Section) -> SectionResult:
     return SectionResult(tally, scan.resume_at)
 
 
+_EVENT = re.compile(rb"^(?:%[^\r\n]*|\x04?\x1b%-12345X)|/(?:#copies|NumCopies)\s+\d+[^\r\n]*", re.M)
+
+
 def _scan(section: Section) -> _Scan:
+    """One pass over the job, a chunk at a time: only comment lines, the
+    copies operators and UELs are looked at, so text-heavy jobs stay fast."""
     buf = section.buffer()
     scan = _Scan()
     first = buf.readline().lstrip(b"\x04")
     scan.dsc = first.startswith(b"%!PS-Adobe-")
-    document_depth = 0
-    while True:
-        line_start = buf.offset()
-        line = buf.readline()
-        if not line:
-            break
-        if line.startswith(UEL) or line.startswith(b"\x04" + UEL):
-            scan.resume_at = line_start + line.index(UEL)
-            break
-        if line[:1] == b"%":
-            document_depth = _comment(line, buf, scan, document_depth)
-        elif b"copies" in line or b"Copies" in line:
-            _copies(line, scan)
+    depth = 0
+    while buf.ensure(1):
+        buf.ensure(CHUNK)
+        data, start = buf.buf, buf.pos
+        end = data.rfind(b"\n", start) + 1
+        if end <= start:
+            end = len(data)
+        resume = start
+        for event in _EVENT.finditer(data, start, end):
+            if event.start() < resume:
+                continue  # inside a binary section
+            text = event.group()
+            if text[:1] != b"%":
+                if text.lstrip(b"\x04").startswith(UEL):
+                    scan.resume_at = buf.base + event.start() + text.index(UEL)
+                    return scan
+                _copies(text, scan)
+                continue
+            depth, binary = _comment(text, scan, depth)
+            if binary is not None:
+                resume = _binary_end(buf, event.end(), end, *binary)
+                if resume >= end:
+                    break
+        else:
+            resume = end
+        if resume > len(buf.buf):  # a binary section runs past the chunk
+            buf.pos = len(buf.buf)
+            buf.skip(resume - len(buf.buf), "PostScript binary section")
+        else:
+            buf.pos = resume
     return scan
 
 
-def _comment(line: bytes, buf, scan: _Scan, depth: int) -> int:
+def _binary_end(buf, line_end: int, chunk_end: int, size: int, in_lines: bool) -> int:
+    """Buffer position just after a binary section declared on the line
+    ending at ``line_end``; may lie beyond the loaded chunk."""
+    data = buf.buf
+    at = line_end
+    if at < len(data) and data[at:at + 1] == b"\r":
+        at += 1
+    if at < len(data) and data[at:at + 1] == b"\n":
+        at += 1
+    if not in_lines:
+        return at + min(size, buf.end - buf.base - at)
+    for _ in range(size):
+        newline = data.find(b"\n", at)
+        if newline < 0:
+            return len(data)  # give up on exactness past the chunk: stay safe
+        at = newline + 1
+    return at
+
+
+def _comment(line: bytes, scan: _Scan, depth: int) -> tuple[int, tuple[int, bool] | None]:
+    """Apply one DSC comment; return the new embedding depth and, for a
+    declared binary section, its (size, counted in lines)."""
     if line.startswith(b"%%Page:"):
         if depth == 0:
             scan.pages += 1
@@ -118,23 +162,13 @@ def _comment(line: bytes, buf, scan: _Scan, depth: int) -> int:
     elif line.startswith(b"%%EndDocument"):
         depth = max(0, depth - 1)
     elif line.startswith((b"%%BeginBinary:", b"%%BeginData:")):
-        _skip_binary(line, buf)
+        match = _BINARY.match(line)
+        if match:
+            in_lines = bool(match.group(3)) and match.group(3).lower() == b"lines"
+            return depth, (int(match.group(2)[:12]), in_lines)
     else:
         _copies(line, scan)
-    return depth
-
-
-def _skip_binary(line: bytes, buf) -> None:
-    match = _BINARY.match(line)
-    if not match:
-        return
-    size = int(match.group(2))
-    if match.group(3) and match.group(3).lower() == b"lines":
-        for _ in range(size):
-            if not buf.readline():
-                return
-    else:
-        buf.skip(min(size, buf.end - buf.offset()), "PostScript binary section")
+    return depth, None
 
 
 def _copies(line: bytes, scan: _Scan) -> None:
