@@ -78,8 +78,12 @@ def _scan(section: Section) -> _Scan:
     copies operators and UELs are looked at, so text-heavy jobs stay fast."""
     buf = section.buffer()
     scan = _Scan()
-    first = buf.readline().lstrip(b"\x04")
-    scan.dsc = first.startswith(b"%!PS-Adobe-")
+    first = buf.readline()
+    for _ in range(16):  # blank lines a PJL header may leave before %!
+        if first.strip(b"\x04\r\n\t ") or not first:
+            break
+        first = buf.readline()
+    scan.dsc = first.lstrip(b"\x04").startswith(b"%!PS-Adobe-")
     depth = 0
     while buf.ensure(1):
         buf.ensure(CHUNK)
