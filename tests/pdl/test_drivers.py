@@ -66,3 +66,28 @@ def test_unsupported_pjl_language_is_named(tmp_path, bitmap):
 def test_ghostscript_printer_devices(gs_render, device, args, language, pages):
     result = count_pages(gs_render(device, pages, *args, color=True))
     assert (result.pages, result.language) == (pages, language)
+
+
+SPLIX_FILTER = "/usr/lib/cups/filter/rastertoqpdl"
+SPLIX_DRV = "/usr/share/cups/drv/splix-samsung.drv"
+
+
+@pytest.mark.parametrize("model, raster_options", [
+    ("ml1610", ["-dcupsColorSpace=3", "-dcupsBitsPerColor=1", "-dcupsCompression=17"]),
+    ("ml2010", ["-dcupsColorSpace=3", "-dcupsBitsPerColor=1", "-dcupsCompression=19"]),
+    ("clp300", ["-dcupsColorSpace=6", "-dcupsBitsPerColor=1", "-dcupsColorOrder=1", "-dcupsCompression=19"]),
+])
+def test_splix_qpdl(tmp_path, gs_render, model, raster_options):
+    """SpliX's band headers differ between monochrome and colour models."""
+    import os
+    need("ppdc")
+    if not (os.path.exists(SPLIX_FILTER) and os.path.exists(SPLIX_DRV)):
+        pytest.skip("SpliX (printer-driver-splix) is not installed")
+    subprocess.run(["ppdc", "-d", str(tmp_path), SPLIX_DRV], check=True, capture_output=True, timeout=120)
+    raster = gs_render("cups", 3, "-r600", "-sPAPERSIZE=a4", *raster_options)
+    job = subprocess.run([SPLIX_FILTER, "1", "user", "title", "1", "", str(raster)], capture_output=True,
+                         timeout=120, env={**os.environ, "PPD": str(tmp_path / f"{model}.ppd")}).stdout
+    path = tmp_path / "job.prn"
+    path.write_bytes(job)
+    result = count_pages(path)
+    assert (result.pages, result.language) == (3, "qpdl")
