@@ -91,3 +91,45 @@ def test_splix_qpdl(tmp_path, gs_render, model, raster_options):
     path.write_bytes(job)
     result = count_pages(path)
     assert (result.pages, result.language) == (3, "qpdl")
+
+
+GUTENPRINT_FILTER = "/usr/lib/cups/filter/rastertogutenprint.5.3"
+GUTENPRINT_DRIVER = "/usr/lib/cups/driver/gutenprint.5.3"
+
+
+@pytest.fixture
+def gutenprint(tmp_path, gs_render):
+    import os
+    if not (os.path.exists(GUTENPRINT_FILTER) and os.path.exists(GUTENPRINT_DRIVER)):
+        pytest.skip("Gutenprint (printer-driver-gutenprint) is not installed")
+    raster = gs_render("cups", 2, "-r150", "-sPAPERSIZE=a4", "-dcupsColorSpace=1", "-dcupsBitsPerColor=8",
+                       color=True)
+
+    def run(model: str):
+        ppd = tmp_path / f"{model}.ppd"
+        ppd.write_bytes(subprocess.run([GUTENPRINT_DRIVER, "cat", f"gutenprint.5.3://{model}/expert"],
+                                       capture_output=True, check=True, timeout=60).stdout)
+        job = subprocess.run([GUTENPRINT_FILTER, "1", "user", "title", "1", "", str(raster)],
+                             capture_output=True, timeout=300, env={**os.environ, "PPD": str(ppd)}).stdout
+        path = tmp_path / f"{model}.prn"
+        path.write_bytes(job)
+        return path
+    return run
+
+
+@pytest.mark.parametrize("model, language", [
+    ("escp2-c80", "escp2"), ("escp2-r2400", "escp2"), ("escp2-600", "escp2"), ("escp2-et2750", "escp2"),
+    ("bjc-i560", "canon-bj"), ("bjc-PIXMA-iP4200", "canon-bj"), ("bjc-MULTIPASS-MP700", "canon-bj"),
+    ("pcl-apollo-p2100", "pcl5"), ("samsung-clp-620", None), ("okidata-ol400", None),
+])
+def test_gutenprint(gutenprint, model, language):
+    result = count_pages(gutenprint(model))
+    assert result.pages == 2
+    if language:
+        assert result.language == language
+
+
+@pytest.mark.parametrize("model", ["kodak-305", "shinko-chcs2145", "lexmark-z42"])
+def test_gutenprint_languages_we_do_not_know_are_errors(gutenprint, model):
+    with pytest.raises(PDLError, match="unknown job format|unsupported"):
+        count_pages(gutenprint(model))

@@ -12,7 +12,12 @@ import re
 from .pjl import LANGUAGES
 
 _PNM = re.compile(rb"P[1-7][\s#]")
-_PCL5_START = re.compile(rb"\x1b(E|[&*()%][\x60-\x7e\-+0-9]|9|=)")
+# A PCL job opens with a parameterised escape, or with a reset followed by
+# another escape or by text. "ESC E" followed by binary is some other
+# language that starts the same way (Kodak dye-sublimation printers send
+# "ESC E W U" and zeros).
+_PCL5_START = re.compile(rb"\x1b[&*()%][\x60-\x7e\-+0-9]")
+_PCL5_RESET = re.compile(rb"\x1bE(\x1b|[\x20-\x7e\r\n\t\x0c]{1,16}(\x1b|$)|[\x20-\x7e\r\n\t\x0c]{16})")
 
 
 def sniff(head: bytes) -> str | None:
@@ -51,7 +56,7 @@ def sniff(head: bytes) -> str | None:
         return "escpage"  # ESC/Page mode switch, or a GS command first
     if head.startswith((b"\x1b@", b"\r\x1b@", b"\n\x1b@")):
         return "escp2"
-    if _PCL5_START.match(head):
+    if _PCL5_START.match(head) or _PCL5_RESET.match(head):
         return "pcl5"
     return None
 
