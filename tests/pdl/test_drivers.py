@@ -133,3 +133,38 @@ def test_gutenprint(gutenprint, model, language):
 def test_gutenprint_languages_we_do_not_know_are_errors(gutenprint, model):
     with pytest.raises(PDLError, match="unknown job format|unsupported"):
         count_pages(gutenprint(model))
+
+
+CUPS_FILTERS = "/usr/lib/cups/filter"
+CUPS_DRV = "/usr/share/cups/drv"
+
+
+@pytest.mark.parametrize("drv, ppd, filter_name, raster_options, duplex", [
+    ("hpcups", "hp-laserjet_1320.ppd", "hpcups", ["-dcupsColorSpace=3", "-dcupsBitsPerColor=8", "-r600"], False),
+    ("hpcups", "hp-deskjet_5550.ppd", "hpcups", ["-dcupsColorSpace=1", "-dcupsBitsPerColor=8", "-r300"], False),
+    ("hpcups", "hp-color_laserjet_5550-pcl3.ppd", "hpcups",
+     ["-dcupsColorSpace=1", "-dcupsBitsPerColor=8", "-r600"], False),
+    ("sample", "laserjet.ppd", "rastertohp", ["-dcupsColorSpace=3", "-dcupsBitsPerColor=1", "-r300"], False),
+    ("sample", "laserjet.ppd", "rastertohp", ["-dcupsColorSpace=3", "-dcupsBitsPerColor=1", "-r300"], True),
+    ("sample", "deskjet.ppd", "rastertohp", ["-dcupsColorSpace=6", "-dcupsBitsPerColor=1", "-r300"], False),
+    ("brlaser", "br2270dw.ppd", "rastertobrlaser", ["-dcupsColorSpace=3", "-dcupsBitsPerColor=1", "-r600"], False),
+])
+def test_cups_raster_drivers(tmp_path, gs_render, drv, ppd, filter_name, raster_options, duplex):
+    """Real CUPS raster drivers; rastertohp's duplex ends front sides with ESC&a2G."""
+    import os
+    need("ppdc")
+    source = os.path.join(CUPS_DRV, f"{drv}.drv")
+    program = os.path.join(CUPS_FILTERS, filter_name)
+    if not (os.path.exists(source) and os.path.exists(program)):
+        pytest.skip(f"{filter_name} or {drv}.drv is not installed")
+    subprocess.run(["ppdc", "-d", str(tmp_path / drv), source], check=True, capture_output=True, timeout=120)
+    extra = ["-dDuplex"] if duplex else []
+    raster = gs_render("cups", 3, "-sPAPERSIZE=a4", *raster_options, *extra)
+    job = subprocess.run([program, "1", "user", "title", "1", "sides=two-sided-long-edge" if duplex else "",
+                          str(raster)], capture_output=True, timeout=300,
+                         env={**os.environ, "PPD": str(tmp_path / drv / ppd)}).stdout
+    path = tmp_path / "job.prn"
+    path.write_bytes(job)
+    if duplex:
+        assert b"\x1b&a2G" in job
+    assert count_pages(path).pages == 3
