@@ -170,3 +170,28 @@ def test_no_page_tree_is_an_error(tmp_path):
 def test_garbage_after_pdf_header_is_an_error(tmp_path):
     with pytest.raises(PDLError):
         count_pages(write(tmp_path, b"%PDF-1.7\n" + bytes(range(256)) * 20))
+
+
+def test_big_pdf_runs_in_a_child_killed_at_the_deadline(tmp_path, monkeypatch):
+    import time
+
+    from pykota_ldap.accounting.pdl import pdf as pdf_counter
+
+    path = write(tmp_path, simple_pdf(4).build())
+    monkeypatch.setattr(pdf_counter, "ISOLATE_ABOVE", 0)
+    assert count_pages(path).pages == 4  # same answer through the child
+    monkeypatch.setattr(pdf_counter, "_count_leaves", lambda *args: time.sleep(30))
+    started = time.monotonic()
+    with pytest.raises(PDLError, match="did not finish"):
+        count_pages(path, timeout=1)
+    assert time.monotonic() - started < 5
+
+
+def test_errors_cross_the_child_boundary(tmp_path, monkeypatch):
+    from pykota_ldap.accounting.pdl import pdf as pdf_counter
+
+    monkeypatch.setattr(pdf_counter, "ISOLATE_ABOVE", 0)
+    source = write(tmp_path, simple_pdf(2).build(), "source.pdf")
+    locked = qpdf(tmp_path, source, "--encrypt", "secret", "owner", "256", "--")
+    with pytest.raises(PDLError, match="password"):
+        count_pages(locked)
