@@ -155,3 +155,16 @@ def test_pxl_truncated_inside_a_page(tmp_path):
     data = pxl(b"\x41\x43\xfa\x00\x01\x00\x00" + b"\x00" * 100)
     with pytest.raises(PDLError):
         count_pages(write(tmp_path, data[:-len(UEL)]))
+
+
+def test_pjl_says_pcl_but_the_data_is_pcl_xl(tmp_path):
+    data = UEL + b"@PJL ENTER LANGUAGE=PCL\n) HP-PCL XL;2;0\n\x41\x43\x44\x43\x44\x42" + UEL
+    result = count_pages(write(tmp_path, data))
+    assert (result.pages, result.language) == (2, "pclxl")
+
+
+def test_mixed_language_sections_add_up(tmp_path):
+    pcl = UEL + b"@PJL ENTER LANGUAGE=PCL\r\n\x1bE" + raster_page() + b"\x0c\x1bE"
+    xl = UEL + b"@PJL SET COPIES=2\r\n@PJL ENTER LANGUAGE=PCLXL\n) HP-PCL XL;2;0\n\x41\x43\x44\x42"
+    result = count_pages(write(tmp_path, pcl + xl + UEL + b"@PJL EOJ\r\n" + UEL))
+    assert (result.pages, result.total) == (2, 3)

@@ -151,3 +151,9 @@ def test_pdftops_output(tmp_path, make_ps):
     out = tmp_path / "out.ps"
     subprocess.run(["pdftops", str(pdf), str(out)], check=True, timeout=60)
     assert count_pages(out).pages == 6
+
+
+def test_kyocera_prescribe_between_pjl_lines(tmp_path):
+    data = (b"\x1b%-12345X@PJL JOB\r\n@PJL SET COPIES=2\r\n!R! FRPO U0,6; FRPO U1,0;\r\nEXIT;\r\n"
+            b"@PJL ENTER LANGUAGE=POSTSCRIPT\r\n" + ps_document(2) + b"\x1b%-12345X@PJL EOJ\r\n\x1b%-12345X")
+    assert counted(tmp_path, data) == (2, 2)

@@ -89,3 +89,16 @@ def test_urf_header_count_zero_walks_pages(gs_render, tmp_path):
     data = bytearray(gs_render("urf", 2, "-r72").read_bytes())
     data[8:12] = b"\0\0\0\0"
     assert count_pages(write(tmp_path, bytes(data))).pages == 2
+
+
+@pytest.mark.parametrize("content_type, language", [("image/pwg-raster", "pwg-raster"), ("image/urf", "urf")])
+def test_cups_rastertopwg(tmp_path, gs_render, content_type, language):
+    import os
+    program = "/usr/lib/cups/filter/rastertopwg"
+    if not os.path.exists(program):
+        pytest.skip("CUPS' rastertopwg is not installed")
+    raster = gs_render("cups", 3, "-r72", "-sPAPERSIZE=a4", "-dcupsColorSpace=18", "-dcupsBitsPerColor=8")
+    job = subprocess.run([program, "1", "user", "title", "1", "", str(raster)], capture_output=True, timeout=120,
+                         env={**os.environ, "FINAL_CONTENT_TYPE": content_type}).stdout
+    result = count_pages(write(tmp_path, job))
+    assert (result.pages, result.language) == (3, language)
