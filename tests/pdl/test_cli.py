@@ -79,3 +79,8 @@ def test_ink_coverage(runner, tmp_path, colorspace, keys):
 def test_resolution_out_of_range(runner, tmp_path):
     result = runner.invoke(main, ["-c", "bw", "-r", "20", "x"])
     assert result.exit_code == 2
+
+
+def test_version(runner):
+    result = runner.invoke(main, ["--version"])
+    assert result.exit_code == 0 and "pkpgcounter" in result.output
