@@ -157,3 +157,11 @@ def test_kyocera_prescribe_between_pjl_lines(tmp_path):
     data = (b"\x1b%-12345X@PJL JOB\r\n@PJL SET COPIES=2\r\n!R! FRPO U0,6; FRPO U1,0;\r\nEXIT;\r\n"
             b"@PJL ENTER LANGUAGE=POSTSCRIPT\r\n" + ps_document(2) + b"\x1b%-12345X@PJL EOJ\r\n\x1b%-12345X")
     assert counted(tmp_path, data) == (2, 2)
+
+
+@pytest.mark.parametrize("dsc", [True, False])
+def test_kyocera_prescribe_after_enter_language(tmp_path, dsc):
+    need("gs")
+    data = (b"\x1b%-12345X@PJL ENTER LANGUAGE=POSTSCRIPT\r\n!R! RES;\r\nFRPO P1,2;\r\nEXIT;\r\n"
+            + ps_document(3, dsc=dsc) + b"\x1b%-12345X")
+    assert counted(tmp_path, data) == (3, 1)

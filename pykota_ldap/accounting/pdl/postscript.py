@@ -51,6 +51,7 @@ class _Scan:
         self.concatenated = False
         self.copies: int | None = None
         self.resume_at: int | None = None
+        self.start = 0  # where the PostScript itself begins
 
     def trusted(self) -> bool:
         if not (self.dsc and self.complete and self.ordered and not self.concatenated):
@@ -66,7 +67,7 @@ def count(section: Section) -> SectionResult:
         tally = Tally()
         tally.add(scan.pages, scan.copies)
         return SectionResult(tally, scan.resume_at)
-    tally = _interpret(section, scan.resume_at)
+    tally = _interpret(section, scan.start, scan.resume_at)
     return SectionResult(tally, scan.resume_at)
 
 
@@ -78,10 +79,19 @@ def _scan(section: Section) -> _Scan:
     copies operators and UELs are looked at, so text-heavy jobs stay fast."""
     buf = section.buffer()
     scan = _Scan()
+    scan.start = buf.offset()
     first = buf.readline()
-    for _ in range(16):  # blank lines a PJL header may leave before %!
-        if first.strip(b"\x04\r\n\t ") or not first:
+    prescribe = False
+    for _ in range(64):
+        # Blank lines a PJL header may leave before %!, and Kyocera
+        # Prescribe (!R! ... EXIT;) that KPDL drivers put there.
+        if first.startswith(b"!R!"):
+            prescribe = True
+        elif not prescribe and (first.strip(b"\x04\r\n\t ") or not first):
             break
+        if prescribe and b"EXIT" in first.upper():
+            prescribe = False
+        scan.start = buf.offset()
         first = buf.readline()
     scan.dsc = first.lstrip(b"\x04").startswith(b"%!PS-Adobe-")
     depth = 0
@@ -185,13 +195,13 @@ def _copies(line: bytes, scan: _Scan) -> None:
             return
 
 
-def _interpret(section: Section, end: int | None) -> Tally:
+def _interpret(section: Section, start: int, end: int | None) -> Tally:
     job = section.job
-    if job.path is not None and section.offset == 0 and end is None:
+    if job.path is not None and start == 0 and end is None:
         return ghostscript.count_pages(job.path, section.deadline)
     with tempfile.NamedTemporaryFile(prefix="pkpgcounter-", suffix=".ps",
                                      dir=os.environ.get("PYKOTADIRECTORY")) as part:
-        _copy_range(job, section.offset, end, part, section)
+        _copy_range(job, start, end, part, section)
         part.flush()
         return ghostscript.count_pages(part.name, section.deadline)
 
