@@ -33,7 +33,7 @@ _COPIES_PATTERNS = [
     re.compile(rb"^%%Requirements:.*\bnumcopies\(\s*(\d+)\s*\)", re.I),
     re.compile(rb"^%(?:%|RBI)Begin(?:NonPPD)?Feature:\s*\*?NumCopies\s+(\d+)", re.I),
     re.compile(rb"^%RBINumCopies:\s*(\d+)"),
-    re.compile(rb"/#copies\s+(\d+)\s+def\b"),
+    re.compile(rb"/#copies\s+(\d+)\s+(?:def|put|store)\b"),
     re.compile(rb"/NumCopies\s+(\d+)\b(?!\s*(?:index|copy|roll|get|put))"),
 ]
 _BINARY = re.compile(rb"^%%Begin(Binary|Data):\s*(\d+)(?:\s+\S+\s+(Bytes|Lines))?", re.I)
