@@ -168,3 +168,9 @@ def test_mixed_language_sections_add_up(tmp_path):
     xl = UEL + b"@PJL SET COPIES=2\r\n@PJL ENTER LANGUAGE=PCLXL\n) HP-PCL XL;2;0\n\x41\x43\x44\x42"
     result = count_pages(write(tmp_path, pcl + xl + UEL + b"@PJL EOJ\r\n" + UEL))
     assert (result.pages, result.total) == (2, 3)
+
+
+def test_macro_definition_neither_marks_nor_ejects(tmp_path):
+    macro = b"\x1b&f1Y\x1b&f0XLetterhead text\x0c\x1b&f1X"
+    job = b"\x1bE" + macro + b"\x1b&l26A" + raster_page() + b"\x1b&f1y3X\x0c\x1bE"
+    assert count_pages(write(tmp_path, job)).pages == 1
