@@ -77,7 +77,7 @@ def test_damaged_samples_fail_cleanly(tmp_path, row):
 
 @pytest.mark.parametrize("data", [
     b"\x1b%-12345X", b"\x1b%-12345X@PJL ENTER LANGUAGE=PCLXL\n", b"%PDF-", b"%!", b"II*\x00",
-    b"II+\x00\x08\x00\x00\x00", b"RaS2PwgRaster\x00", b"UNIRAST\x00", b"JZJZ", b",XQX", b"Sfff",
+    b"II+\x00\x08\x00\x00\x00", b"II*\x00\x08\x00", b"RaS2PwgRaster\x00", b"UNIRAST\x00", b"JZJZ", b",XQX", b"Sfff",
     b"PK\x03\x04", b"$\x01\x00\x00\x07", b"P4\n", b"P1 1", b"\x1b[K\x02\x00", b"\x1b@\x1b(",
     b"\x00" * 20000, b"\x1bE" * 10, b"\x1b*b99999999W", b"\x0c", b"\x1b%-12345X@PJL ENTER LANGUAGE = FOO\n",
 ])
