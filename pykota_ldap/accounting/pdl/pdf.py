@@ -5,7 +5,7 @@ xref tables and streams, object streams, ``/Prev`` chains of incremental
 updates, encryption with an empty user password, and reconstruction of a
 damaged or missing xref. We then walk ``/Root /Pages`` ourselves so that
 orphaned or deleted page objects and ``/Type /Page`` text inside streams or
-strings are never counted, and loops in ``/Kids`` cannot hang us.
+strings are never counted, and a loop in ``/Kids`` shows each page once.
 """
 
 from __future__ import annotations
@@ -50,14 +50,18 @@ def _pages_in_file(section: Section) -> int:
     else:
         source = Window(job.file, section.offset, job.end)
     try:
-        with pikepdf.open(source, password="", suppress_warnings=True) as pdf:
+        # inherit_page_attributes=False: qpdf's own page-tree flattening
+        # gives up on trees a viewer still shows (wrong /Count, loops); we
+        # walk the tree ourselves instead.
+        with pikepdf.open(source, password="", suppress_warnings=True,
+                          inherit_page_attributes=False) as pdf:
             section.deadline.check()
             return _count_leaves(pdf, pikepdf, section)
     except pikepdf.PasswordError:
         raise PDLError("PDF is encrypted with a non-empty user password") from None
     except pikepdf.PdfError as exc:
         raise PDLError(f"damaged PDF that cannot be repaired: {_first_line(exc)}") from None
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+    except (RuntimeError, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise PDLError(f"damaged PDF: {_first_line(exc)}") from None
 
 
