@@ -2,7 +2,7 @@
 
 - Failover: the URIs of `storageserver` are tried in order, each with a connect timeout.
 - A dropped connection is reopened once and the operation retried, but only when repeating it
-  cannot change the result twice (reads, adds, replaces, transactions keyed by a unique DN).
+  cannot change the result twice (reads, adds, replaces, increments that carry a charge mark).
   A bare increment that failed in flight is reported, never blindly re-sent.
 - Counters change only with Modify-Increment (RFC 4525); guarded writes use the Assertion
   control (RFC 4528); writes that matter are read back with the Post-Read control (RFC 4527).
@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import urllib.parse
-from contextlib import contextmanager
 from typing import Iterator
 
 import ldap3
@@ -20,8 +19,6 @@ from ldap3.core import exceptions as lx
 from ldap3.operation.search import compile_filter, parse_filter
 from ldap3.protocol.controls import build_control
 from ldap3.protocol.rfc4527 import post_read_control
-from pyasn1.codec.ber import encoder
-from pyasn1.type import namedtype, univ
 
 from ..config import LDAPSettings
 from .escaping import dn_value
@@ -32,17 +29,10 @@ from .errors import (AccessDenied, AlreadyExists, AssertionFailed, DirectoryErro
 ldap3.set_config_parameter("RESET_AVAILABILITY_TIMEOUT", 0)
 
 ASSERTION_OID = "1.3.6.1.1.12"
-TXN_START_OID, TXN_SPEC_OID, TXN_END_OID = "1.3.6.1.1.21.1", "1.3.6.1.1.21.2", "1.3.6.1.1.21.3"
 PAGE_SIZE = 500
 DEFAULT_LDAPI_PATH = "/var/run/slapd/ldapi"     # Debian's slapd, for a bare ldapi:///
 
 Entry = tuple[str, dict[str, list]]
-
-
-class _TxnEndRequest(univ.Sequence):
-    componentType = namedtype.NamedTypes(
-        namedtype.DefaultedNamedType("commit", univ.Boolean(True)),
-        namedtype.OptionalNamedType("identifier", univ.OctetString()))
 
 
 def assertion_control(filter_text: str):
@@ -78,7 +68,6 @@ class Directory:
         self.operations = 0
         self.server_uri: str | None = None
         self._conn: ldap3.Connection | None = None
-        self._txn_id: bytes | None = None
 
     # -- connection ----------------------------------------------------------------------------
     def connect(self) -> "Directory":
@@ -143,7 +132,7 @@ class Directory:
         try:
             return operation(self._conn)
         except lx.LDAPCommunicationError as exc:
-            if not retry_safe or self._txn_id is not None:
+            if not retry_safe:
                 self._conn = None
                 raise DirectoryUnavailable(f"connection to {self.server_uri} lost: {exc}") from None
         except lx.LDAPResponseTimeoutError as exc:
@@ -200,17 +189,11 @@ class Directory:
         return found[0][1] if found else None
 
     # -- writes --------------------------------------------------------------------------------
-    def _txn_controls(self, controls):
-        controls = list(controls or [])
-        if self._txn_id is not None:
-            controls.append((TXN_SPEC_OID, True, self._txn_id))
-        return controls or None
-
     def add(self, dn: str, object_classes: list[str], attributes: dict) -> None:
         attributes = {k: v for k, v in attributes.items() if v is not None and v != []}
 
         def op(conn):
-            conn.add(dn, object_classes, attributes, controls=self._txn_controls(None))
+            conn.add(dn, object_classes, attributes, controls=None)
             return conn.result
 
         result = self._run(op, retry_safe=True)
@@ -223,17 +206,17 @@ class Directory:
         controls = []
         if assertion:
             controls.append(assertion_control(assertion))
-        if read_back and self._txn_id is None:
+        if read_back:
             controls.append(post_read_control(read_back))
 
         def op(conn):
-            conn.modify(dn, changes, controls=self._txn_controls(controls))
+            conn.modify(dn, changes, controls=controls or None)
             return conn.result
 
         result = self._run(op, retry_safe=retry_safe)
         if result.get("result") != 0:
             _raise_for(result, f"modifying {dn}")
-        if read_back and self._txn_id is None:
+        if read_back:
             value = (result.get("controls") or {}).get("1.3.6.1.1.13.2", {}).get("value", {})
             return dict(value.get("result") or {})
         return {}
@@ -264,45 +247,12 @@ class Directory:
 
     def delete(self, dn: str) -> None:
         def op(conn):
-            conn.delete(dn, controls=self._txn_controls(None))
+            conn.delete(dn, controls=None)
             return conn.result
 
         result = self._run(op, retry_safe=True)
         if result.get("result") not in (0, 32):
             _raise_for(result, f"deleting {dn}")
-
-    @contextmanager
-    def transaction(self):
-        """RFC 5805: the operations inside apply all together or not at all."""
-        if self._txn_id is not None:
-            yield self
-            return
-
-        def start(conn):
-            conn.extended(TXN_START_OID)
-            return conn.result
-
-        result = self._run(start, retry_safe=True)
-        if result.get("result") != 0:
-            _raise_for(result, "starting a transaction")
-        self._txn_id = result.get("responseValue") or b""
-        commit = False
-        try:
-            yield self
-            commit = True
-        finally:
-            request = _TxnEndRequest()
-            request["commit"] = commit
-            request["identifier"] = self._txn_id
-            self._txn_id = None
-
-            def end(conn):
-                conn.extended(TXN_END_OID, encoder.encode(request))
-                return conn.result
-
-            result = self._run(end, retry_safe=False)
-            if commit and result.get("result") != 0:
-                _raise_for(result, "committing a transaction")
 
     # -- DN helpers ----------------------------------------------------------------------------
     def dn(self, rdn_attr: str, value: str, base: str) -> str:

@@ -1,14 +1,16 @@
-"""Job history, payments and billing codes, and the one-step charge of a printed job."""
+"""Job history, payments and billing codes, and the exactly-once charge of a printed job."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Iterator
+
+from ldap3 import MODIFY_ADD, MODIFY_INCREMENT
 
 from ..model import BillingCode, Job, Payment
 from . import escaping as esc
-from .core import Directory
-from .errors import AlreadyExists
+from .core import Directory, values
+from .errors import AlreadyExists, DirectoryError
 from .records import (BILLING_ATTRS, JOB_ATTRS, PAYMENT_ATTRS, billing_code_from, job_attributes, job_from,
                       payment_from, to_time)
 
@@ -31,26 +33,79 @@ def add_job(d: Directory, job: Job, name: str | None = None) -> str:
     return dn
 
 
-def charge_job(d: Directory, job: Job, name: str, quota_dns: list[str], pages: int,
-               user_dn: str | None, price: int, billing_code_dn: str | None = None) -> bool:
-    """Record a printed job and charge it, all in one transaction keyed by the job's entry name.
+CHARGE_MEMORY_DAYS = 31     # how long an entry remembers the charges applied to it
 
-    The history entry, the page counters (printer and printer groups), the balance debit and
-    the billing code change apply together or not at all. `name` is unique per job: replaying
-    the same charge (after a lost answer, or from the local journal) fails on the existing
-    entry and changes nothing, so a job is never charged twice. Returns False on a replay.
-    """
-    dn = job_dn(d, name)
+
+def charge_mark(job: Job, name: str) -> str:
+    """The value kept in pkAppliedCharge: the job's date first, so old marks can be pruned."""
+    return f"{to_time(job.date)} {name}"
+
+
+def apply_once(d: Directory, dn: str, deltas: dict[str, int], mark: str) -> bool:
+    """Increment counters and add the charge's mark in ONE modify (atomic on the entry).
+
+    If the mark is there already, the server refuses the whole modify (attributeOrValueExists)
+    and nothing is counted: the charge was applied before. Returns False in that case."""
+    changes = {attr: [(MODIFY_INCREMENT, [int(delta)])] for attr, delta in deltas.items() if delta}
+    changes["pkAppliedCharge"] = [(MODIFY_ADD, [mark])]
     try:
-        with d.transaction():
-            d.add(dn, ["pkJob"], {"cn": name, **job_attributes(job)})
-            if pages:
-                for quota_dn in quota_dns:
-                    d.increment(quota_dn, {"pkPageCounter": pages, "pkLifePageCounter": pages})
-            if price and user_dn:
-                d.increment(user_dn, {"pkBalance": -price})
-            if billing_code_dn and (pages or price):
-                d.increment(billing_code_dn, {"pkPageCounter": pages, "pkBalance": -price})
+        after = d.modify(dn, changes, read_back=["pkAppliedCharge"], retry_safe=True)
+    except DirectoryError as exc:
+        if "attributeOrValueExists" in str(exc):
+            return False
+        raise
+    _forget_old_marks(d, dn, values(after, "pkAppliedCharge"))
+    return True
+
+
+def _forget_old_marks(d: Directory, dn: str, marks: list[str]) -> None:
+    """Drop marks older than CHARGE_MEMORY_DAYS so the attribute stays small. Best effort: a
+    failure here costs nothing but space."""
+    limit = to_time(datetime.now(timezone.utc) - timedelta(days=CHARGE_MEMORY_DAYS))
+    old = [m for m in marks if m.split(" ", 1)[0] < limit]
+    if old:
+        try:
+            d.delete_values(dn, "pkAppliedCharge", old)
+        except DirectoryError:
+            pass
+
+
+def replay_is_safe(job: Job, now: datetime | None = None) -> bool:
+    now = now or datetime.now(timezone.utc)
+    return job.date > now - timedelta(days=CHARGE_MEMORY_DAYS - 1)
+
+
+def charge_job(d: Directory, job: Job, name: str, quota_dns: list[str], pages: int,
+               user_dn: str | None, price: int, billing_code_dn: str | None = None,
+               reserved_pages: dict[str, int] | None = None) -> bool:
+    """Record a printed job and charge it exactly once, even when replayed.
+
+    Each counter entry (the quota entries of the printer and the printer groups above it, the
+    user's balance, the billing code) changes in one modify that also adds the charge's mark,
+    so applying the same charge again changes nothing on that entry. The history entry comes
+    last, under the job's unique name: when it exists, the whole charge is done. A charge cut
+    off half-way (directory lost) is finished by replaying it (the backend's local journal).
+
+    No LDAP transaction: slapd 2.5's back-mdb crashes under concurrent transactions and a failed
+    one can corrupt the database (measured here), while single modifies are atomic and safe.
+
+    reserved_pages: pages already counted on a quota entry at admission (strict enforcement);
+    only the difference moves pkPageCounter. `price` is the balance debit still to apply.
+    Returns False when the charge had been applied completely before (a replay).
+    Marks are kept CHARGE_MEMORY_DAYS after the job's date: replay_is_safe() tells a journal
+    whether a charge is still young enough to be replayed without risk.
+    """
+    mark = charge_mark(job, name)
+    reserved_pages = reserved_pages or {}
+    for quota_dn in quota_dns:
+        apply_once(d, quota_dn, {"pkPageCounter": pages - reserved_pages.get(quota_dn, 0),
+                                 "pkLifePageCounter": pages}, mark)
+    if price and user_dn:
+        apply_once(d, user_dn, {"pkBalance": -price}, mark)
+    if billing_code_dn and (pages or price):
+        apply_once(d, billing_code_dn, {"pkPageCounter": pages, "pkBalance": -price}, mark)
+    try:
+        d.add(job_dn(d, name), ["pkJob"], {"cn": name, **job_attributes(job)})
     except AlreadyExists:
         return False
     return True

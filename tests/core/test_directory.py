@@ -173,16 +173,63 @@ def test_charge_is_exactly_once(directory):
     assert len(list(history.find_jobs(directory, user="alice"))) == 1
 
 
-def test_failed_charge_changes_nothing(directory):
+def test_charge_cut_off_half_way_is_finished_by_its_replay_and_counted_once(directory):
     from datetime import datetime, timezone
+    from pykota_ldap.directory import NotFound
     from pykota_ldap.model import Job
     user = accounts.attach_user(directory, "alice", limit_by="balance", balance=10_000)
     quota = quotas.add_user_quota(directory, "alice", "hp4")
     job = Job(job_id="8", user="alice", printer="hp4", date=datetime.now(timezone.utc), action="ALLOW", size=4,
               price=400)
-    missing = quotas.user_quota_dn(directory, "alice", "gone")
-    with pytest.raises(Exception):
-        history.charge_job(directory, job, "hp4-8", [quota.dn, missing], 4, user.dn, 400)
-    assert accounts.get_user(directory, "alice").balance == 10_000
-    assert quotas.user_quotas(directory, "alice", ["hp4"])["hp4"].page_counter == 0
-    assert list(history.find_jobs(directory, user="alice")) == []
+    group_dn = quotas.user_quota_dn(directory, "alice", "floor1")     # not created yet: the charge stops there
+    with pytest.raises(NotFound):
+        history.charge_job(directory, job, "hp4-8", [quota.dn, group_dn], 4, user.dn, 400)
+    assert list(history.find_jobs(directory, user="alice")) == []       # not recorded as done
+    quotas.add_user_quota(directory, "alice", "floor1")
+    assert history.charge_job(directory, job, "hp4-8", [quota.dn, group_dn], 4, user.dn, 400) is True
+    assert history.charge_job(directory, job, "hp4-8", [quota.dn, group_dn], 4, user.dn, 400) is False
+    found = quotas.user_quotas(directory, "alice", ["hp4", "floor1"])
+    assert (found["hp4"].page_counter, found["floor1"].page_counter) == (4, 4)
+    assert accounts.get_user(directory, "alice").balance == 9_600
+    assert len(list(history.find_jobs(directory, user="alice"))) == 1
+
+
+def _charge_many(home, quota_dn, user_dn, worker, count, queue):
+    from datetime import datetime, timezone
+    from pykota_ldap.model import Job
+    d = Directory(Config(home).ldap(admin=True)).connect()
+    for n in range(count):
+        job = Job(job_id=str(n), user="alice", printer="hp4", date=datetime.now(timezone.utc), action="ALLOW",
+                  size=1, price=10)
+        history.charge_job(d, job, f"w{worker}-{n}", [quota_dn], 1, user_dn, 10)
+        if n % 10 == 0:      # replays interleaved with new charges change nothing
+            history.charge_job(d, job, f"w{worker}-{n}", [quota_dn], 1, user_dn, 10)
+    d.close()
+    queue.put(count)
+
+
+def test_concurrent_charges_with_replays_count_exactly(directory, pykota_home, slapd):
+    user = accounts.attach_user(directory, "alice", limit_by="balance", balance=1_000_000)
+    quota = quotas.add_user_quota(directory, "alice", "hp4")
+    queue = multiprocessing.Queue()
+    workers = [multiprocessing.Process(target=_charge_many, args=(str(pykota_home), quota.dn, user.dn, w, 150, queue))
+               for w in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(120)
+    assert sum(queue.get() for _ in workers) == 600
+    assert slapd.process.poll() is None                                  # the server survived
+    assert quotas.user_quotas(directory, "alice", ["hp4"])["hp4"].page_counter == 600
+    assert accounts.get_user(directory, "alice").balance == 1_000_000 - 6_000
+    assert len(list(history.find_jobs(directory, user="alice"))) == 600
+
+
+def test_old_marks_are_forgotten(directory, slapd):
+    from datetime import datetime, timedelta, timezone
+    quota = quotas.add_user_quota(directory, "alice", "hp4")
+    old = (datetime.now(timezone.utc) - timedelta(days=40)).strftime("%Y%m%d%H%M%SZ")
+    slapd.ldapmodify(f"dn: {quota.dn}\nchangetype: modify\nadd: pkAppliedCharge\npkAppliedCharge: {old} ancient\n-\n")
+    history.apply_once(directory, quota.dn, {"pkPageCounter": 1}, "20991231000000Z new")
+    text = slapd.ldapsearch(quota.dn, "(objectClass=*)", "pkAppliedCharge", scope="base")
+    assert "ancient" not in text and "new" in text

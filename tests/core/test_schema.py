@@ -18,15 +18,18 @@ ATTRIBUTES = {
     "pkJobPrice": "27", "pkTitle": "15", "pkFileName": "15", "pkCopies": "27", "pkOptions": "15",
     "pkHostName": "15", "pkJobSizeBytes": "27", "pkMD5Sum": "26", "pkBillingCode": "15",
     "pkPrecomputedJobSize": "27", "pkPrecomputedJobPrice": "27", "pkAmount": "27", "pkPaymentDate": "24",
+    "pkAppliedCharge": "15",
 }
+MULTI_VALUED = {"pkAppliedCharge"}
 CLASSES = {
-    "pkAccount": ("AUXILIARY", [], ["pkLimitBy", "pkBalance", "pkLifeTimePaid", "pkOverCharge", "description"]),
+    "pkAccount": ("AUXILIARY", [], ["pkLimitBy", "pkBalance", "pkLifeTimePaid", "pkOverCharge", "description",
+                                    "pkAppliedCharge"]),
     "pkGroup": ("AUXILIARY", [], ["pkLimitBy", "description"]),
     "pkPrinter": ("STRUCTURAL", ["cn"], ["description", "pkPricePerPage", "pkPricePerJob", "pkMaxJobSize",
                                          "pkPassThrough", "member", "pkPrinterPageCounter"]),
     "pkUserQuota": ("STRUCTURAL", ["cn", "pkUserName", "pkPrinterName"],
                     ["pkSoftLimit", "pkHardLimit", "pkDateLimit", "pkPageCounter", "pkLifePageCounter",
-                     "pkWarnCount", "pkMaxJobSize"]),
+                     "pkWarnCount", "pkMaxJobSize", "pkAppliedCharge"]),
     "pkGroupQuota": ("STRUCTURAL", ["cn", "pkGroupName", "pkPrinterName"],
                      ["pkSoftLimit", "pkHardLimit", "pkDateLimit", "pkMaxJobSize"]),
     "pkJob": ("STRUCTURAL", ["cn", "pkJobId", "pkJobDate", "pkUserName", "pkPrinterName"],
@@ -34,7 +37,7 @@ CLASSES = {
                "pkHostName", "pkJobSizeBytes", "pkMD5Sum", "pkBillingCode", "pkPrecomputedJobSize",
                "pkPrecomputedJobPrice", "pkPrinterPageCounter"]),
     "pkPayment": ("STRUCTURAL", ["cn", "pkUserName", "pkAmount", "pkPaymentDate"], ["description"]),
-    "pkBillingCode": ("STRUCTURAL", ["cn"], ["description", "pkPageCounter", "pkBalance"]),
+    "pkBillingCode": ("STRUCTURAL", ["cn"], ["description", "pkPageCounter", "pkBalance", "pkAppliedCharge"]),
 }
 
 
@@ -55,7 +58,7 @@ def test_every_attribute_is_served_with_its_syntax_and_matching(slapd_server):
     for name, syntax in ATTRIBUTES.items():
         definition = served[name]
         assert f"SYNTAX 1.3.6.1.4.1.1466.115.121.1.{syntax}" in definition, name
-        assert "SINGLE-VALUE" in definition and "DESC '" in definition
+        assert ("SINGLE-VALUE" in definition) == (name not in MULTI_VALUED) and "DESC '" in definition
         if syntax == "27":
             assert "EQUALITY integerMatch" in definition and "ORDERING integerOrderingMatch" in definition
         if syntax == "24":
