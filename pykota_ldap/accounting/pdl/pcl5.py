@@ -1,0 +1,172 @@
+"""PCL 5 / 5e / 5c, PCL 3 and PCL3GUI: pages ejected by the escape-level stream.
+
+The stream is tokenised, never grepped: every escape sequence is parsed by
+the PCL grammar (``ESC`` + parameter char + group char + value/parameter
+pairs) and every data-carrying sequence (``...#W``, ``ESC*b#V``,
+``ESC&p#X``) is skipped by its declared length, so bytes inside raster rows
+or downloaded fonts can never look like form feeds or resets.
+
+A page is counted when it is ejected:
+
+* form feed (always ejects, like the printer),
+* ``ESC E`` reset, paper source ``ESC&l#H``, page size ``ESC&l#A``,
+  orientation ``ESC&l#O``, page length ``ESC&l#P``, duplex side
+  ``ESC&a#G`` and simplex/duplex ``ESC&l#S``: only if the page is marked,
+* the end of the PCL section (UEL or end of file): only if marked.
+
+A page is marked by printable text, raster data, rectangle fills, macro
+calls or HP-GL/2. Copies are ``ESC&l#X``, which a reset puts back to the
+PJL default.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .result import Tally
+from .section import Section, SectionResult
+
+_NEXT_ANY = re.compile(rb"[\x1b\x0c\x21-\x7e\x80-\xff]")
+_NEXT_CONTROL = re.compile(rb"[\x1b\x0c]")
+_PARAMETER = re.compile(rb"([+-]?[0-9]*(?:\.[0-9]*)?)([\x40-\x7e])")
+
+ESC, FF = 0x1B, 0x0C
+_EJECT_IF_MARKED = {(ord("&"), ord("l"), ord("H")), (ord("&"), ord("l"), ord("A")),
+                    (ord("&"), ord("l"), ord("O")), (ord("&"), ord("l"), ord("P")),
+                    (ord("&"), ord("a"), ord("G")), (ord("&"), ord("l"), ord("S"))}
+_MARKING = {(ord("*"), ord("c"), ord("P"))}
+MAX_ESCAPE = 512
+MAX_COPIES = 9999
+
+
+class _Page:
+    __slots__ = ("tally", "marked", "copies", "hpgl")
+
+    def __init__(self) -> None:
+        self.tally = Tally()
+        self.marked = False
+        self.copies: int | None = None
+        self.hpgl = False
+
+    def eject(self) -> None:
+        self.tally.add(1, self.copies)
+        self.marked = False
+
+
+def count(section: Section) -> SectionResult:
+    buf = section.buffer()
+    page = _Page()
+    while buf.ensure(1):
+        pattern = _NEXT_CONTROL if (page.marked or page.hpgl) else _NEXT_ANY
+        found = pattern.search(buf.buf, buf.pos)
+        if found is None:
+            buf.pos = len(buf.buf)
+            continue
+        buf.pos = found.start()
+        byte = buf.buf[buf.pos]
+        if byte == FF:
+            buf.pos += 1
+            if not page.hpgl:
+                page.eject()
+        elif byte == ESC:
+            resume = _escape(buf, page)
+            if resume is not None:
+                if page.marked:
+                    page.eject()
+                return SectionResult(page.tally, resume)
+        else:
+            page.marked = True
+            buf.pos += 1
+    if page.marked:
+        page.eject()
+    return SectionResult(page.tally)
+
+
+def _escape(buf, page: _Page) -> int | None:
+    """Interpret one escape sequence at ``buf.pos``; return the UEL offset if it is one."""
+    start = buf.offset()
+    if not buf.ensure(2):
+        buf.pos += 1
+        return None
+    data = buf.buf
+    pos = buf.pos
+    kind = data[pos + 1]
+    if not 0x21 <= kind <= 0x2F:  # two-character escape
+        buf.pos += 2
+        if kind == ord("E"):
+            if page.marked:
+                page.eject()
+            page.copies = None
+            page.hpgl = False
+        return None
+    buf.ensure(MAX_ESCAPE)
+    data = buf.buf
+    pos = buf.pos + 2
+    group = data[pos] if pos < len(data) else 0
+    if 0x60 <= group <= 0x7E:
+        pos += 1
+    else:
+        group = 0
+    while True:
+        match = _PARAMETER.match(data, pos)
+        if match is None or not match.group(1) and match.group(2) in b"@":
+            buf.pos = pos if pos > buf.pos + 1 else buf.pos + 1  # malformed: printers skip it
+            return None
+        text, final = match.group(1), match.group(2)[0]
+        pos = match.end()
+        command = final & ~0x20 if final >= 0x60 else final
+        value = _number(text)
+        if kind == ord("%") and command == ord("X") and value == -12345:
+            buf.pos = pos
+            return start
+        if _carries_data(kind, group, command):
+            buf.pos = pos
+            size = max(0, int(value))
+            if kind == ord("*") and group == ord("b") and size:
+                page.marked = True
+            buf.skip(size, "PCL data")
+            if final < 0x60:
+                return None
+            buf.ensure(MAX_ESCAPE)
+            data, pos = buf.buf, buf.pos
+            continue
+        _command(kind, group, command, value, page)
+        if final < 0x60:  # upper case ends the sequence
+            buf.pos = pos
+            return None
+
+
+def _carries_data(kind: int, group: int, command: int) -> bool:
+    if command == ord("W"):
+        return True
+    if command == ord("V"):
+        return kind == ord("*") and group == ord("b")
+    return command == ord("X") and kind == ord("&") and group == ord("p")
+
+
+def _command(kind: int, group: int, command: int, value: float, page: _Page) -> None:
+    key = (kind, group, command)
+    if key == (ord("&"), ord("l"), ord("X")):
+        if value >= 1:
+            page.copies = min(int(value), MAX_COPIES)
+    elif key in _EJECT_IF_MARKED:
+        if page.marked:
+            page.eject()
+    elif key in _MARKING:
+        page.marked = True
+    elif key == (ord("&"), ord("f"), ord("X")):
+        if int(value) in (2, 3):  # execute / call macro
+            page.marked = True
+    elif kind == ord("%") and group == 0:
+        if command == ord("B"):  # enter HP-GL/2: it draws on the page
+            page.hpgl = True
+            page.marked = True
+        elif command == ord("A"):
+            page.hpgl = False
+
+
+def _number(text: bytes) -> float:
+    try:
+        return float(text) if text not in (b"", b"+", b"-", b".", b"+.", b"-.") else 0.0
+    except ValueError:
+        return 0.0

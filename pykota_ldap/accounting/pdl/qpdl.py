@@ -1,0 +1,45 @@
+"""QPDL / SPL2 (Samsung, Xerox; foo2qpdl and SpliX): walk the records.
+
+Records after ``ENTER LANGUAGE = QPDL``: 0x00 page header (17 bytes, copies
+as a big-endian 16-bit value at +2), 0x0C band (12-byte header whose last
+4 bytes are the data length), 0x01 end of page (3 bytes), 0x09 end of job.
+A page is an end-of-page record.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from .errors import PDLError
+from .pjl import UEL
+from .result import Tally
+from .section import Section, SectionResult
+
+PAGE_HEADER, END_PAGE, BAND, END_JOB = 0x00, 0x01, 0x0C, 0x09
+MAX_COPIES = 9999
+
+
+def count(section: Section) -> SectionResult:
+    buf = section.buffer()
+    tally = Tally()
+    copies = None
+    while buf.ensure(1):
+        record = buf.buf[buf.pos]
+        if record == PAGE_HEADER:
+            header = buf.take(17, "QPDL page header")
+            found = struct.unpack_from(">H", header, 2)[0]
+            copies = min(found, MAX_COPIES) if found >= 1 else None
+        elif record == BAND:
+            header = buf.take(12, "QPDL band header")
+            buf.skip(struct.unpack_from(">I", header, 8)[0], "QPDL band")
+        elif record == END_PAGE:
+            buf.take(3, "QPDL end of page")
+            tally.add(1, copies)
+        elif record == END_JOB:
+            buf.pos += 1
+            break
+        elif record == 0x1B and buf.peek(len(UEL)) == UEL:
+            return SectionResult(tally, buf.offset())
+        else:
+            raise PDLError(f"unknown QPDL record 0x{record:02x} at byte {buf.offset()}")
+    return SectionResult(tally, buf.offset() if buf.peek(len(UEL)) == UEL else None)

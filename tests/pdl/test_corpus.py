@@ -1,0 +1,23 @@
+"""Every sample job of the shared corpus counts exactly as its manifest says."""
+
+import pytest
+
+from pykota_ldap.accounting.pdl import count_pages
+
+from .conftest import corpus_dir, corpus_rows
+
+ROWS = corpus_rows()
+
+
+@pytest.mark.skipif(not ROWS, reason="shared corpus not found (set PDL_CORPUS)")
+@pytest.mark.parametrize("row", ROWS, ids=[row["file"] for row in ROWS])
+def test_corpus_sample(row):
+    result = count_pages(corpus_dir() / "files" / row["file"], timeout=60)
+    assert (result.pages, result.copies) == (int(row["pages"]), int(row["copies"]))
+    assert result.total == result.pages * result.copies
+
+
+def test_corpus_is_complete():
+    if not ROWS:
+        pytest.skip("shared corpus not found")
+    assert len(ROWS) >= 53
