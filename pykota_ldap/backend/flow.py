@@ -1,0 +1,271 @@
+"""One job: spool, precount, decide (waiting for the directory if needed), print, count, charge."""
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from datetime import datetime, timezone
+
+from . import CANCEL, OK, RETRY_CURRENT, STOP, cupsio
+from .jobinfo import UsageError, from_argv
+
+
+def _config():
+    from ..config import Config
+    return Config(want_admin=True)
+
+
+def _connect_and_decide(config, job, size, deadline):
+    """(directory, verdict); waits for an unreachable directory until `deadline`, then Retry."""
+    from ..directory import Directory, DirectoryUnavailable
+    from .decide import decide
+    from .journal import journal_dir, replay
+    from .main import Retry
+
+    delay, told = 0.5, False
+    while True:
+        d = None
+        try:
+            d = Directory(config.ldap(admin=True)).connect()
+            try:
+                report = replay(d, journal_dir(config), limit=50)
+                if report.applied or report.already:
+                    cupsio.info(f"journal: {report}")
+            except OSError as exc:
+                cupsio.debug(f"journal not readable: {exc}")
+            verdict = decide(config, d, job, size, datetime.now(timezone.utc))
+            if told:
+                cupsio.info(f"directory reachable again ({d.server_uri})")
+            return d, verdict
+        except DirectoryUnavailable as exc:
+            if d is not None:
+                d.close()
+            if not told:
+                cupsio.warning(f"directory unreachable, job {job.job_id} kept until it answers: "
+                               f"{' '.join(str(exc).split())}")
+                told = True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise Retry() from None
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 2, 5.0)
+
+
+def _history_job(config, job, action, size, price, precomputed_size, precomputed_price, counter=None):
+    from ..model import Job
+    hidden = config.get_bool("privacy", False)
+    return Job(job_id=job.job_id, user=job.user, printer=job.printer, date=datetime.now(timezone.utc),
+               action=action, size=size, price=price, title="hidden" if hidden else job.title,
+               filename="hidden" if hidden else job.filename, copies=job.copies,
+               options="hidden" if hidden else job.options_text, hostname=job.hostname,
+               size_bytes=job.size_bytes, md5sum=job.md5, billing_code=job.billing_code,
+               precomputed_size=precomputed_size, precomputed_price=precomputed_price,
+               printer_page_counter=counter)
+
+
+def _charge(config, d, record, name, quota_dns, pages, user_dn, debit, billing_dn) -> str:
+    """One transaction; on a directory error the charge goes to the local journal (fsync)."""
+    from ..directory import DirectoryError
+    from ..directory.history import charge_job
+    from .journal import PendingCharge, journal_dir, write
+    try:
+        if d is None:
+            raise DirectoryError("no connection")
+        return "charged" if charge_job(d, record, name, quota_dns, pages, user_dn, debit, billing_dn) else "already"
+    except DirectoryError as exc:
+        path = write(journal_dir(config), PendingCharge.of(name, record, quota_dns, pages, user_dn, debit, billing_dn))
+        cupsio.warning(f"directory lost after printing ({' '.join(str(exc).split())}); "
+                       f"charge of job {record.job_id} kept in {path} and applied when it answers")
+        return "journaled"
+
+
+def _hardware_pages(before, after, expected) -> int:
+    """PyKota's sanity rules for life counters (reference 5.5)."""
+    if before is None or after is None:
+        return expected if expected else 1
+    size = after - before
+    if -10 < size < 0:
+        size += 10                      # HP printers save the counter every 10 pages
+    elif size < 0:
+        size = 1
+    return size
+
+
+def run_job(argv: list[str], state: dict) -> int:
+    from ..config import ConfigError
+    from ..directory import AccessDenied, DirectoryError, SchemaMissing
+    from . import accounting
+    from .decide import ALLOW, WARN
+    from .main import Retry
+    from .notify import tell
+    from .run import Runner, backend_path
+
+    try:
+        config = _config()
+        job = from_argv(argv, dict(os.environ), config.get_choice("usernamecase", ("native", "upper", "lower"), "native"),
+                        config.get("winbind_separator"))
+        accounter = accounting.parse(config.get("accounter", None, job.printer))
+        directory_wait = config.get_float("directorywait", 60.0, job.printer, minimum=0)
+    except (ConfigError, accounting.AccounterError) as exc:
+        cupsio.error(f"configuration: {' '.join(str(exc).split())}")
+        return STOP
+    except UsageError as exc:
+        cupsio.error(str(exc))
+        return STOP
+
+    path = backend_path(job.scheme, job.environ, os.path.realpath(__file__))
+    if path is None:
+        cupsio.error(f"no CUPS backend for {job.uri!r} (device URI {job.device_uri!r})")
+        return STOP
+
+    workdir = config.get("directory", None, job.printer) or os.environ.get("TMPDIR")
+    if workdir and not os.access(workdir, os.W_OK):
+        workdir = None
+    job.spool(workdir)
+    try:
+        if job.size_bytes == 0:
+            cupsio.info(f"job {job.job_id} contains no data: nothing to print")
+            return OK
+
+        # Count before printing: the precomputed size (copies are ours on raw queues).
+        size = 0
+        try:
+            counted = accounting.precount(job.data_path, config.get_float("pdltimeout", 60.0, job.printer, minimum=1))
+            size = counted.total * (job.copies if job.raw_queue else 1)
+        except Exception as exc:       # noqa: BLE001 - PDLError, or a counter bug
+            if config.get_choice("onaccountererror", ("stop", "continue"), "stop", job.printer) == "stop":
+                cupsio.error(f"job {job.job_id} refused: its pages cannot be counted ({exc})")
+                return CANCEL
+            cupsio.warning(f"pages of job {job.job_id} cannot be counted ({exc}); counted as 0")
+
+        deadline = time.monotonic() + directory_wait
+        try:
+            d, verdict = _connect_and_decide(config, job, size, deadline)
+        except Retry:
+            cupsio.warning(f"directory still unreachable after {directory_wait:.0f} s: job {job.job_id} "
+                           f"will be tried again")
+            return RETRY_CURRENT
+        except (AccessDenied, SchemaMissing) as exc:
+            cupsio.error(f"directory: {' '.join(str(exc).split())}")
+            return STOP
+        except ConfigError as exc:
+            cupsio.error(f"configuration: {' '.join(str(exc).split())}")
+            return STOP
+
+        name = f"{job.printer}-{job.job_id}-{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+        user = verdict.context.user if verdict.context else None
+        email = user.email if user else None
+
+        if not verdict.prints:
+            if verdict.record:
+                record = _history_job(config, job, verdict.action, 0, 0, size, verdict.price)
+                _charge(config, d, record, name, [], 0, None, -verdict.reserved, None)
+            cupsio.error(f"job {job.job_id} of {job.user} refused: {verdict.reason}")
+            tell(config, job, verdict.action, verdict.reason, email)
+            d.close()
+            return CANCEL
+        if verdict.action == WARN:
+            cupsio.warning(f"{job.user}: {verdict.reason}")
+            tell(config, job, WARN, verdict.reason, email)
+
+        # Print.
+        snmp, before, lock = None, None, None
+        if accounter.kind == "snmp" and verdict.record:
+            from .hardware import open_counter
+            snmp, before, lock = open_counter(config, job, accounter)
+        runner = Runner()
+        state["runner"] = runner
+        retries, pause, charge_on_error = _backend_error_policy(config, job.printer)
+        attempt = 0
+        while True:
+            state["printing"] = True
+            result = runner.run(job, path)
+            state["printing"] = False
+            if result.status == 0 or attempt >= retries and retries != -1:
+                break
+            attempt += 1
+            cupsio.warning(f"{result.message}; trying again in {pause} s ({attempt})")
+            time.sleep(pause)
+
+        # Count after printing.
+        counter_after = None
+        if result.status == 0 or charge_on_error:
+            if accounter.kind == "snmp" and snmp is not None:
+                from .hardware import counter_after as read_after
+                counter_after = read_after(config, job, snmp, before, size)
+                pages = _hardware_pages(before, counter_after, size)
+            elif accounter.kind == "backend" and result.reported_pages is not None:
+                pages = result.reported_pages
+            else:
+                pages = size
+        else:
+            pages = 0
+        if snmp is not None:
+            snmp.close()
+        if lock is not None:
+            lock.close()
+
+        if not verdict.record:
+            return result.status
+        ok = result.status == 0
+        action = verdict.action if ok else "PROBLEM"
+        if not verdict.charge:
+            pages_charged, price, debit = 0, 0, 0
+        else:
+            from .. import policy
+            ctx = verdict.context
+            pages_charged = pages
+            price = policy.job_price(pages, verdict.charged_printers, ctx.user.overcharge) if pages else 0
+            debit = price - verdict.reserved
+        if not verdict.charge:
+            record_size, record_price = (pages, 0)
+        else:
+            record_size, record_price = (pages_charged, price)
+        record = _history_job(config, job, action, record_size, record_price, size, verdict.price,
+                              counter_after if counter_after is not None else before)
+        if d is not None:
+            pass
+        outcome = _charge(config, d, record, name, verdict.quota_dns if verdict.charge and pages_charged else [],
+                          pages_charged if verdict.charge else 0, verdict.user_dn, debit, verdict.billing_code_dn
+                          if verdict.charge else None)
+        d.close()
+        if ok:
+            from ..money import format as fmt
+            what = f"{pages} page{'s' if pages != 1 else ''}"
+            if verdict.charge:
+                cupsio.info(f"job {job.job_id}: {what} charged to {job.user}"
+                            + (f" (price {fmt(price)})" if price else "") + ("" if outcome != "journaled" else " [journal]"))
+            else:
+                cupsio.info(f"job {job.job_id}: {what} printed for {job.user}, not charged ({verdict.reason})")
+            return OK
+        cupsio.error(f"job {job.job_id} not printed: {result.message}"
+                     + ("" if charge_on_error else " (not charged)"))
+        return result.status if result.status not in (0,) else OK
+    except DirectoryError as exc:
+        cupsio.error(f"directory: {' '.join(str(exc).split())}")
+        return STOP
+    finally:
+        job.cleanup(keep=_keep(config, job.printer))
+
+
+def _keep(config, printer) -> bool:
+    try:
+        return config.get_bool("keepfiles", False, printer)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _backend_error_policy(config, printer) -> tuple[int, float, bool]:
+    """onbackenderror: charge | nocharge [, retry:N:S]  -> (retries, pause, charge). N=0: forever (-1)."""
+    value = config.get("onbackenderror", "nocharge", printer)
+    retries, pause, charge = 0, 0.0, False
+    for part in (p.strip().lower() for p in value.split(",")):
+        if part == "charge":
+            charge = True
+        elif part.startswith("retry:"):
+            try:
+                _, n, s = part.split(":")
+                retries, pause = (int(n) if int(n) > 0 else -1), float(s)
+            except ValueError:
+                pass
+    return retries, pause, charge
