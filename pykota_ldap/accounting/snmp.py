@@ -65,10 +65,16 @@ class PrinterSNMP:
         if self._engine is not None:
             try:
                 self._engine.close_dispatcher()
-            except Exception:
+            except Exception:  # noqa: BLE001
                 pass
             self._engine = None
-        self._loop.close()
+        if not self._loop.is_closed():
+            tasks = asyncio.all_tasks(self._loop)
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                self._loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            self._loop.close()
 
     async def _get(self) -> Reading:
         from pysnmp.hlapi.v3arch.asyncio import (CommunityData, ContextData, ObjectIdentity, ObjectType,
@@ -155,11 +161,13 @@ class PrinterSNMP:
                     log(f"SNMP: {exc}")
                 time.sleep(delay)
                 continue
-            if reading.counter is not None and reading.idle(self.error_mask):
-                grown = reading.counter - before
-                if expected is not None and grown >= expected and previous is not None \
-                        and previous.counter == reading.counter:
-                    return reading
+            if reading.counter is not None and reading.idle(self.error_mask) and expected \
+                    and reading.counter - before >= expected:
+                if previous is not None and previous.counter == reading.counter:
+                    return reading          # the pages we expect, idle twice: done
+                previous = reading
+                time.sleep(0.1)
+                continue
             if reading.printing or (reading.counter is not None and reading.counter != before):
                 break
             previous = reading

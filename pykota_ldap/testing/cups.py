@@ -228,11 +228,14 @@ class Cupsd:
         return int(done.stdout.split("request id is ", 1)[1].split()[0].rsplit("-", 1)[1])
 
     def _ipptool(self, uri: str, test: str, **variables) -> dict:
-        args = ["ipptool", "-X", "-T", "10", "-d", f"uri={uri}"]
+        args = ["ipptool", "-X", "-T", "10"]
         for key, value in variables.items():
             args += ["-d", f"{key}={value}"]
         done = subprocess.run(args + [uri, str(self.dir / test)], capture_output=True)
-        data = plistlib.loads(done.stdout)
+        try:
+            data = plistlib.loads(done.stdout)
+        except Exception as exc:
+            raise RuntimeError(f"ipptool: {done.stderr.decode(errors='replace')[-500:]} {done.stdout[-500:]!r}") from exc
         tests = data.get("Tests") or [{}]
         groups = tests[0].get("ResponseAttributes") or []
         merged = {}
