@@ -230,6 +230,34 @@ class NetworkPrinter:
         self._engine = eng
 
 
+_BUS_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path={bus}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_type="method_call"/>
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow receive_sender="*"/>
+    <allow eavesdrop="true"/>
+  </policy>
+</busconfig>
+"""
+
+_AVAHI_CONF = """[server]
+use-ipv4=yes
+use-ipv6=no
+allow-interfaces=lo
+enable-dbus=yes
+[publish]
+[reflector]
+[rlimits]
+"""
+
+
 class IppEvePrinter:
     """`ippeveprinter` on a loopback port; jobs are kept in its spool directory."""
 
@@ -238,6 +266,8 @@ class IppEvePrinter:
         self.port = port or free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="pkipp"))
         self.process: subprocess.Popen | None = None
+        self._helpers: list[subprocess.Popen] = []
+        self._bus: str | None = None
 
     @property
     def uri(self) -> str:
@@ -246,16 +276,37 @@ class IppEvePrinter:
     def start(self) -> "IppEvePrinter":
         if not shutil.which("ippeveprinter"):
             raise RuntimeError("ippeveprinter not found: install cups-ipp-utils")
+        try:
+            return self._launch()
+        except RuntimeError:
+            if "DNS-SD" not in self.log():
+                raise
+        # No system D-Bus / Avahi here (containers, CI): ippeveprinter cannot work without
+        # DNS-SD, so give it a private bus and an Avahi daemon limited to the loopback interface.
+        self._start_avahi()
+        return self._launch()
+
+    def log(self) -> str:
+        path = self.dir / "ippeveprinter.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        if self._bus:
+            env["DBUS_SYSTEM_BUS_ADDRESS"] = f"unix:path={self._bus}"
+        return env
+
+    def _launch(self) -> "IppEvePrinter":
         log = open(self.dir / "ippeveprinter.log", "ab")
         self.process = subprocess.Popen(
-            ["ippeveprinter", "-p", str(self.port), "-n", "127.0.0.1", "-k", "-d", str(self.dir),
+            ["ippeveprinter", "-p", str(self.port), "-k", "-d", str(self.dir),
              "-f", "application/pdf,application/postscript,image/pwg-raster,image/urf,application/octet-stream",
-             self.name], stdout=log, stderr=subprocess.STDOUT)
+             self.name], stdout=log, stderr=subprocess.STDOUT, env=self._env())
         log.close()
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"ippeveprinter exited with {self.process.returncode}")
+                raise RuntimeError(f"ippeveprinter exited with {self.process.returncode}: {self.log()[-300:]}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
                     return self
@@ -263,21 +314,50 @@ class IppEvePrinter:
                 time.sleep(0.05)
         raise RuntimeError("ippeveprinter did not start in time")
 
+    def _start_avahi(self) -> None:
+        if not (shutil.which("dbus-daemon") and shutil.which("avahi-daemon")):
+            raise RuntimeError("ippeveprinter needs DNS-SD: install dbus and avahi-daemon")
+        self._bus = str(self.dir / "bus")
+        (self.dir / "bus.conf").write_text(_BUS_CONF.format(bus=self._bus))
+        (self.dir / "avahi.conf").write_text(_AVAHI_CONF)
+        log = open(self.dir / "avahi.log", "ab")
+        self._helpers.append(subprocess.Popen(["dbus-daemon", f"--config-file={self.dir / 'bus.conf'}", "--nofork"],
+                                              stdout=log, stderr=subprocess.STDOUT))
+        deadline = time.monotonic() + 10
+        while not os.path.exists(self._bus) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self._helpers.append(subprocess.Popen(
+            ["avahi-daemon", "-f", str(self.dir / "avahi.conf"), "--no-drop-root", "--no-chroot", "--no-rlimits"],
+            stdout=log, stderr=subprocess.STDOUT, env=self._env()))
+        log.close()
+        while time.monotonic() < deadline:
+            if "Server startup complete" in (self.dir / "avahi.log").read_text(errors="replace"):
+                return
+            if self._helpers[-1].poll() is not None:
+                raise RuntimeError("avahi-daemon failed: " + (self.dir / "avahi.log").read_text()[-300:])
+            time.sleep(0.05)
+
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        for process in [self.process] + self._helpers[::-1]:
+            if process and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        self._helpers = []
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def received(self) -> list[Path]:
         return sorted(p for p in self.dir.rglob("*") if p.is_file() and p.suffix not in (".log",))
 
     def __enter__(self) -> "IppEvePrinter":
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
 
     def __exit__(self, *exc) -> None:
         self.stop()
