@@ -299,7 +299,7 @@ class IppEvePrinter:
     def _launch(self) -> "IppEvePrinter":
         log = open(self.dir / "ippeveprinter.log", "ab")
         self.process = subprocess.Popen(
-            ["ippeveprinter", "-p", str(self.port), "-k", "-d", str(self.dir),
+            ["ippeveprinter", "-p", str(self.port), "-c", "/bin/true", "-k", "-d", str(self.dir),
              "-f", "application/pdf,application/postscript,image/pwg-raster,image/urf,application/octet-stream",
              self.name], stdout=log, stderr=subprocess.STDOUT, env=self._env())
         log.close()
