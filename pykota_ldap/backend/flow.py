@@ -223,12 +223,11 @@ def run_job(argv: list[str], state: dict) -> int:
             record_size, record_price = (pages_charged, price)
         record = _history_job(config, job, action, record_size, record_price, size, verdict.price,
                               counter_after if counter_after is not None else before)
-        if d is not None:
-            pass
         outcome = _charge(config, d, record, name, verdict.quota_dns if verdict.charge and pages_charged else [],
                           pages_charged if verdict.charge else 0, verdict.user_dn, debit, verdict.billing_code_dn
                           if verdict.charge else None)
         d.close()
+        cupsio.debug(f"job {job.job_id}: {d.operations} LDAP operations")
         if ok:
             from ..money import format as fmt
             what = f"{pages} page{'s' if pages != 1 else ''}"
