@@ -15,8 +15,8 @@ def _config():
     return Config(want_admin=True)
 
 
-def _connect_and_decide(config, job, size, deadline):
-    """(directory, verdict); waits for an unreachable directory until `deadline`, then Retry."""
+def _connect_and_decide(config, job, size_of, deadline):
+    """(directory, verdict, size); waits for an unreachable directory until `deadline`, then Retry."""
     from ..directory import Directory, DirectoryUnavailable
     from .decide import decide
     from .journal import journal_dir, replay
@@ -33,10 +33,11 @@ def _connect_and_decide(config, job, size, deadline):
                     cupsio.info(f"journal: {report}")
             except OSError as exc:
                 cupsio.debug(f"journal not readable: {exc}")
+            size = size_of()
             verdict = decide(config, d, job, size, datetime.now(timezone.utc))
             if told:
                 cupsio.info(f"directory reachable again ({d.server_uri})")
-            return d, verdict
+            return d, verdict, size
         except DirectoryUnavailable as exc:
             if d is not None:
                 d.close()
@@ -92,13 +93,18 @@ def _hardware_pages(before, after, expected) -> int:
 
 
 def run_job(argv: list[str], state: dict) -> int:
+    # Only light modules before the page count is forked off: the LDAP client (ldap3) and the
+    # decision are imported in the parent while the child counts.
     from ..config import ConfigError
-    from ..directory import AccessDenied, DirectoryError, SchemaMissing
     from . import accounting
-    from .decide import ALLOW, WARN
     from .main import Retry
     from .notify import tell
     from .run import Runner, backend_path
+
+    class _NotYet(Exception):
+        pass
+
+    DirectoryError = _NotYet          # rebound once the directory layer is imported
 
     try:
         config = _config()
@@ -127,20 +133,30 @@ def run_job(argv: list[str], state: dict) -> int:
             cupsio.info(f"job {job.job_id} contains no data: nothing to print")
             return OK
 
-        # Count before printing: the precomputed size (copies are ours on raw queues).
-        size = 0
-        try:
-            counted = accounting.precount(job.data_path, config.get_float("pdltimeout", 60.0, job.printer, minimum=1))
-            size = counted.total * (job.copies if job.raw_queue else 1)
-        except Exception as exc:       # noqa: BLE001 - PDLError, or a counter bug
-            if config.get_choice("onaccountererror", ("stop", "continue"), "stop", job.printer) == "stop":
-                cupsio.error(f"job {job.job_id} refused: its pages cannot be counted ({exc})")
-                return CANCEL
-            cupsio.warning(f"pages of job {job.job_id} cannot be counted ({exc}); counted as 0")
+        # Count before printing (the precomputed size; copies are ours on raw queues), in a child
+        # process while this one loads the LDAP client and connects.
+        from .precount import Precount, PrecountError
+        counting = Precount(job.data_path, config.get_float("pdltimeout", 60.0, job.printer, minimum=1))
+        on_error = config.get_choice("onaccountererror", ("stop", "continue"), "stop", job.printer)
+        from ..directory import AccessDenied, DirectoryError, SchemaMissing
+        from .decide import WARN
+
+        def size_of() -> int:
+            try:
+                total, _ = counting.result()
+                return total * (job.copies if job.raw_queue else 1)
+            except PrecountError as exc:
+                if on_error == "stop":
+                    raise
+                cupsio.warning(f"pages of job {job.job_id} cannot be counted ({exc}); counted as 0")
+                return 0
 
         deadline = time.monotonic() + directory_wait
         try:
-            d, verdict = _connect_and_decide(config, job, size, deadline)
+            d, verdict, size = _connect_and_decide(config, job, size_of, deadline)
+        except PrecountError as exc:
+            cupsio.error(f"job {job.job_id} refused: its pages cannot be counted ({exc})")
+            return CANCEL
         except Retry:
             cupsio.warning(f"directory still unreachable after {directory_wait:.0f} s: job {job.job_id} "
                            f"will be tried again")

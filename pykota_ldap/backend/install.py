@@ -14,10 +14,13 @@ import shutil
 import sys
 from pathlib import Path
 
-SCRIPT = """#!{python}
+SCRIPT = """#!{python} -S
 # cupspykota: the pykota-ldap CUPS backend (installed by `cupspykota --install`).
-import os, sys
-{path_line}try:
+# -S: no site processing at start-up (a few ms per job); the paths it would add are listed here.
+import sys
+sys.path[1:1] = {paths!r}
+import os
+try:
     from pykota_ldap.backend.main import main
 except BaseException as exc:  # a broken install must stop the queue, not lose jobs
     sys.stderr.write("ERROR: cupspykota: cannot load pykota_ldap: %s\\n" % (exc,))
@@ -30,9 +33,34 @@ os._exit(code)
 """
 
 
+def _sys_path(python: str, *flags: str) -> list[str]:
+    import json
+    import subprocess
+    done = subprocess.run([python, *flags, "-c", "import sys, json; print(json.dumps(sys.path))"],
+                          capture_output=True, text=True, cwd="/", env={"PATH": "/usr/bin:/bin"})
+    try:
+        return json.loads(done.stdout)
+    except ValueError:
+        return []
+
+
+def _site_paths(python: str) -> list[str]:
+    """What `site` would add to sys.path for that interpreter (its site-packages, .pth paths)."""
+    bare = set(_sys_path(python, "-S"))
+    return [p for p in _sys_path(python) if p and p not in bare and os.path.isdir(p)]
+
+
+def _importable(python: str, paths: list[str]) -> bool:
+    import subprocess
+    code = f"import sys; sys.path[1:1] = {paths!r}; import pykota_ldap.backend.main"
+    return subprocess.run([python, "-S", "-c", code], cwd="/", env={"PATH": "/usr/bin:/bin"},
+                          capture_output=True).returncode == 0
+
+
 def backend_text(python: str | None = None, source_dir: str | None = None) -> str:
-    path_line = f"sys.path.insert(0, {source_dir!r})\n" if source_dir else ""
-    return SCRIPT.format(python=python or sys.executable, path_line=path_line)
+    python = python or sys.executable
+    paths = ([source_dir] if source_dir else []) + _site_paths(python)
+    return SCRIPT.format(python=python, paths=paths)
 
 
 def _samples() -> Path:
@@ -68,13 +96,6 @@ def install_config(config_dir: str | os.PathLike) -> list[Path]:
     return written
 
 
-def _importable_without_path() -> bool:
-    import subprocess
-    done = subprocess.run([sys.executable, "-c", "import pykota_ldap.backend.main"], cwd="/",
-                          env={"PATH": "/usr/bin:/bin"}, capture_output=True)
-    return done.returncode == 0
-
-
 def install_command(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="cupspykota --install", exit_on_error=False, add_help=False)
     parser.add_argument("--backend-dir", default="/usr/lib/cups/backend")
@@ -86,7 +107,7 @@ def install_command(argv: list[str]) -> int:
         print(f"cupspykota --install: {exc}", file=sys.stderr)
         return 1
     source = None
-    if not _importable_without_path():
+    if not _importable(sys.executable, _site_paths(sys.executable)):   # an editable install
         source = str(Path(__file__).resolve().parent.parent.parent)
     try:
         target = install_backend(args.backend_dir, source_dir=source)

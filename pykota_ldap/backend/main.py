@@ -18,9 +18,8 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import time
 
-from . import CANCEL, FAILED, HOLD, OK, RETRY_CURRENT, STOP, cupsio
+from . import CANCEL, FAILED, HOLD, OK, STOP, cupsio
 
 USAGE = """usage: cupspykota                       list devices (CUPS discovery)
        cupspykota job user title copies options [file]   (run by cupsd)
