@@ -38,6 +38,7 @@ class Verdict:
     context: JobContext | None = None
     price: int = 0                   # precomputed price
     reserved: int = 0                # balance debited at admission (strict balance)
+    reserved_pages: dict = field(default_factory=dict)   # quota dn -> pages counted at admission
     charged_printers: list = field(default_factory=list)
     billing_code_dn: str | None = None
 
@@ -164,8 +165,42 @@ def decide(config, d, job, size: int, now: datetime) -> Verdict:
             verdict.action, verdict.reason = CANCEL, "print job cancelled (askconfirmation)"
             return verdict
 
-    if (verdict.charge and limits.strict and user.limit_by == "balance" and price > 0
-            and user.overcharge != 0):
+    if verdict.charge and limits.strict:
+        _reserve(d, user, context, verdict, size, price, limits)
+    return verdict
+
+
+def page_cap(quota) -> int | None:
+    """The limit a strict decision applied to a quota entry (None: unlimited)."""
+    soft, hard = quota.soft_limit, quota.hard_limit
+    if soft is None:
+        return hard
+    if hard is None:
+        return soft
+    return hard if hard > soft else min(soft, hard)
+
+
+def _reserve(d, user, context, verdict, size, price, limits) -> None:
+    """Strict enforcement under concurrency: count the precomputed pages (quota users) or debit
+    the precomputed price (balance users) now, each guarded by the limit in the same server-side
+    step; refused when another job of the user took the room meanwhile. Settled after printing."""
+    if user.limit_by == "quota" and size > 0:
+        for quota in context.user_quotas:
+            cap = page_cap(quota)
+            if cap is None:
+                continue
+            try:
+                quotas.reserve_pages(d, quota.dn, size, cap)
+                verdict.reserved_pages[quota.dn] = size
+            except AssertionFailed:
+                for dn, pages in verdict.reserved_pages.items():
+                    quotas.release_pages(d, dn, pages)
+                verdict.reserved_pages = {}
+                verdict.action = DENY
+                verdict.reason = (f"{quota.printer}: page limit of {cap} would be passed by this job of {size} "
+                                  f"pages (other jobs of {user.name} are printing)")
+                return
+    if user.limit_by == "balance" and price > 0 and user.overcharge != 0:
         try:
             accounts.change_balance(d, user, -price, paid=False, floor=limits.balance_zero)
             verdict.reserved = price
@@ -173,4 +208,3 @@ def decide(config, d, job, size: int, now: datetime) -> Verdict:
             verdict.action = DENY
             verdict.reason = (f"balance too low for this job (price {price / 1000:.2f}); other jobs of "
                               f"{user.name} are being charged")
-    return verdict

@@ -64,17 +64,17 @@ def _history_job(config, job, action, size, price, precomputed_size, precomputed
                printer_page_counter=counter)
 
 
-def _charge(config, d, record, name, quota_dns, pages, user_dn, debit, billing_dn) -> str:
+def _charge(config, d, record, name, quota_dns, pages, user_dn, debit, billing_dn, reserved_pages=None) -> str:
     """One transaction; on a directory error the charge goes to the local journal (fsync)."""
     from ..directory import DirectoryError
-    from ..directory.history import charge_job
     from .journal import PendingCharge, journal_dir, write
+    charge = PendingCharge.of(name, record, quota_dns, pages, user_dn, debit, billing_dn, reserved_pages)
     try:
         if d is None:
             raise DirectoryError("no connection")
-        return "charged" if charge_job(d, record, name, quota_dns, pages, user_dn, debit, billing_dn) else "already"
+        return "charged" if charge.apply(d) else "already"
     except DirectoryError as exc:
-        path = write(journal_dir(config), PendingCharge.of(name, record, quota_dns, pages, user_dn, debit, billing_dn))
+        path = write(journal_dir(config), charge)
         cupsio.warning(f"directory lost after printing ({' '.join(str(exc).split())}); "
                        f"charge of job {record.job_id} kept in {path} and applied when it answers")
         return "journaled"
@@ -239,9 +239,11 @@ def run_job(argv: list[str], state: dict) -> int:
             record_size, record_price = (pages_charged, price)
         record = _history_job(config, job, action, record_size, record_price, size, verdict.price,
                               counter_after if counter_after is not None else before)
-        outcome = _charge(config, d, record, name, verdict.quota_dns if verdict.charge and pages_charged else [],
-                          pages_charged if verdict.charge else 0, verdict.user_dn, debit, verdict.billing_code_dn
-                          if verdict.charge else None)
+        reserved_pages = verdict.reserved_pages if verdict.charge else {}
+        outcome = _charge(config, d, record, name,
+                          verdict.quota_dns if verdict.charge and (pages_charged or reserved_pages) else [],
+                          pages_charged if verdict.charge else 0, verdict.user_dn, debit,
+                          verdict.billing_code_dn if verdict.charge else None, reserved_pages)
         d.close()
         cupsio.debug(f"job {job.job_id}: {d.operations} LDAP operations")
         if ok:

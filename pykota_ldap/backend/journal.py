@@ -40,12 +40,24 @@ class PendingCharge:
     user_dn: str | None
     price: int
     billing_code_dn: str | None = None
+    reserved_pages: dict | None = None
 
     @classmethod
-    def of(cls, name, job, quota_dns, pages, user_dn, price, billing_code_dn=None) -> "PendingCharge":
+    def of(cls, name, job, quota_dns, pages, user_dn, price, billing_code_dn=None,
+           reserved_pages=None) -> "PendingCharge":
         fields = asdict(job)
         fields["date"] = job.date.isoformat()
-        return cls(name, fields, list(quota_dns), pages, user_dn, price, billing_code_dn)
+        return cls(name, fields, list(quota_dns), pages, user_dn, price, billing_code_dn,
+                   dict(reserved_pages) if reserved_pages else None)
+
+    def apply(self, d) -> bool:
+        """The charge, in one transaction; False when the directory had it already."""
+        from ..directory.history import charge_job, charge_job_settled
+        if self.reserved_pages:
+            return charge_job_settled(d, self.job_object(), self.name, self.quota_dns, self.pages, self.user_dn,
+                                      self.price, self.billing_code_dn, self.reserved_pages)
+        return charge_job(d, self.job_object(), self.name, self.quota_dns, self.pages, self.user_dn, self.price,
+                          self.billing_code_dn)
 
     def job_object(self):
         from ..model import Job
@@ -97,7 +109,6 @@ def replay(d, directory: Path, limit: int | None = None) -> ReplayReport:
     Concurrent replays (several jobs at once) lock each file, and charge_job's unique name
     makes even a double apply harmless."""
     from ..directory import DirectoryError, DirectoryUnavailable
-    from ..directory.history import charge_job
 
     report = ReplayReport(errors=[])
     for path in pending(directory)[:limit]:
@@ -119,8 +130,7 @@ def replay(d, directory: Path, limit: int | None = None) -> ReplayReport:
                 report.errors.append(f"{path.name}: unreadable ({exc}); left for an admin")
                 continue
             try:
-                new = charge_job(d, charge.job_object(), charge.name, charge.quota_dns, charge.pages,
-                                 charge.user_dn, charge.price, charge.billing_code_dn)
+                new = charge.apply(d)
             except DirectoryUnavailable:
                 report.failed += len(pending(directory))
                 raise

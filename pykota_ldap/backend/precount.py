@@ -25,6 +25,8 @@ class Precount:
         self.path, self.timeout = path, timeout
         self.pid = self.fd = None
         self._value = None
+        if os.environ.get("PYKOTA_PRECOUNT_INPROCESS"):     # benchmarks compare both ways
+            return
         try:
             read_end, write_end = os.pipe()
             pid = os.fork()

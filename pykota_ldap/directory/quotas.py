@@ -153,3 +153,15 @@ def reset_counter(d: Directory, dn: str, hard: bool = False) -> None:
 
 def delete_quota(d: Directory, dn: str) -> None:
     d.delete(dn)
+
+
+def reserve_pages(d: Directory, dn: str, pages: int, cap: int) -> None:
+    """Count `pages` on a quota entry now, only if the counter stays within `cap` (the limit the
+    decision applied): the check and the increment are one server-side step, so jobs on several
+    queues at once cannot pass a limit together. AssertionFailed when they would."""
+    d.increment(dn, {"pkPageCounter": pages}, assertion=f"(pkPageCounter<={cap - pages})")
+
+
+def release_pages(d: Directory, dn: str, pages: int) -> None:
+    """Give back pages reserved with reserve_pages (the job was refused after all)."""
+    d.increment(dn, {"pkPageCounter": -pages})

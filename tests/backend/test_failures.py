@@ -136,3 +136,30 @@ def test_four_queues_at_once_lose_no_page_increment(rig):
     assert all(rig.cups.wait_job(q, j, timeout=60).state == "completed" for q, j in ids)
     assert rig.counter("alice", "all-floors") == 36
     assert group is not None
+
+
+def test_four_queues_at_once_strict_page_quota_never_overshoots(rig):
+    rig.configure("enforcement: strict\n")
+    queues = [rig.queue() for _ in range(4)]
+    printers.add_printer(rig.d, "floor")
+    accounts.attach_user(rig.d, "alice")
+    quotas.add_user_quota(rig.d, "alice", "floor", hard=10)         # 5 jobs of 2 pages, on any queue
+    for queue in queues:
+        printers.add_to_group(rig.d, printers.get_printer(rig.d, "floor"), printers.add_printer(rig.d, queue))
+        quotas.add_user_quota(rig.d, "alice", queue)
+    rig.document(2)
+    ids = [(q, rig.print(q, 2, wait=False)) for _ in range(3) for q in queues]
+    states = [rig.cups.wait_job(q, j, timeout=60).state for q, j in ids]
+    assert states.count("completed") == 5 and states.count("canceled") == 7
+    assert rig.counter("alice", "floor") == 10
+    assert sum(rig.counter("alice", q) for q in queues) == 10
+
+
+def test_failed_job_gives_back_its_page_reservation(rig):
+    rig.configure("enforcement: strict\n")
+    dead = NetworkPrinter()
+    queue = rig.queue(uri=f"socket://127.0.0.1:{dead.tcp_port}/?contimeout=1", error_policy="abort-job")
+    _setup(rig, queue, hard=10)
+    job = rig.cups.wait_job(queue, rig.print(queue, 4, wait=False), timeout=30)
+    assert job.state == "aborted"
+    assert rig.counter("alice", queue) == 0
