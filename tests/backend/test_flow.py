@@ -188,3 +188,26 @@ def test_billing_code_is_created_and_charged(rig):
     out = rig.slapd.ldapsearch("cn=PROJ42,ou=BillingCodes,ou=PyKota,dc=example,dc=org", "(objectClass=*)",
                                "pkPageCounter", "pkBalance", scope="base")
     assert "pkPageCounter: 2" in out and "pkBalance: -200" in out
+
+
+def test_filtered_queue_data_on_stdin(rig):
+    """A PPD queue: the filters send PostScript on stdin; copies are in the data."""
+    queue = f"ppd{rig.queue()}"
+    rig.cups.add_queue(queue, f"cupspykota:{rig.printer.uri}/?snmp=false", ppd="drv:///sample.drv/generic.ppd")
+    printers.add_printer(rig.d, queue)
+    accounts.attach_user(rig.d, "alice")
+    quotas.add_user_quota(rig.d, "alice", queue)
+    job = rig.cups.wait_job(queue, rig.print(queue, 3, wait=False, copies=2), timeout=60)
+    assert job.state == "completed", rig.log(job.id)[-1500:]
+    assert rig.printer.jobs[-1]["pages"] == 6
+    assert rig.counter("alice", queue) == 6
+
+
+def test_max_job_size(rig):
+    queue = rig.queue()
+    printers.add_printer(rig.d, queue, max_job_size=3)
+    accounts.attach_user(rig.d, "alice")
+    quotas.add_user_quota(rig.d, "alice", queue)
+    refused = rig.print(queue, 4)
+    assert refused.state == "canceled" and "larger than the 3 allowed" in refused.message
+    assert rig.print(queue, 3).state == "completed"
