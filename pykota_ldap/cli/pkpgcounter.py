@@ -15,6 +15,7 @@ import time
 
 import click
 
+from pykota_ldap import __version__
 from pykota_ldap.accounting.pdl import PDLError, count_pages
 
 COLORSPACES = ("bw", "gc", "rgb", "cmy", "cmyk")
@@ -28,6 +29,7 @@ COLORSPACES = ("bw", "gc", "rgb", "cmy", "cmyk")
               help="Resolution (dpi) for ink coverage.")
 @click.option("-t", "--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
               help="Time limit per file, in seconds.")
+@click.version_option(__version__, "-v", "--version", prog_name="pkpgcounter")
 @click.argument("files", nargs=-1, type=click.Path(allow_dash=True))
 def main(debug: bool, colorspace: str | None, resolution: int, timeout: float, files: tuple[str, ...]) -> None:
     """Count the pages of print jobs (PDF, PostScript, PCL, PCL XL, raster, ...)."""

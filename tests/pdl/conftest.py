@@ -38,7 +38,7 @@ def need(*tools: str) -> None:
 
 
 def ps_document(pages: int, *, dsc: bool = True, setup: str = "", width: int = 595,
-                height: int = 842, color: bool = False) -> bytes:
+                height: int = 842, color: bool = False, sized: bool = False) -> bytes:
     """A small PostScript job with ``pages`` pages that draw something."""
     out = []
     if dsc:
@@ -49,7 +49,8 @@ def ps_document(pages: int, *, dsc: bool = True, setup: str = "", width: int = 5
     for number in range(1, pages + 1):
         if dsc:
             out.append(f"%%Page: {number} {number}")
-        out.append(f"<< /PageSize [{width} {height}] >> setpagedevice")
+        if sized:
+            out.append(f"<< /PageSize [{width} {height}] >> setpagedevice")
         if color:
             out.append("1 0 0 setrgbcolor")
         out.append(f"/Helvetica findfont 48 scalefont setfont 72 400 moveto (Page {number}) show")

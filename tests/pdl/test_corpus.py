@@ -2,7 +2,7 @@
 
 import pytest
 
-from pykota_ldap.accounting.pdl import count_pages
+from pykota_ldap.accounting.pdl import PDLError, count_pages
 
 from .conftest import corpus_dir, corpus_rows
 
@@ -12,7 +12,12 @@ ROWS = corpus_rows()
 @pytest.mark.skipif(not ROWS, reason="shared corpus not found (set PDL_CORPUS)")
 @pytest.mark.parametrize("row", ROWS, ids=[row["file"] for row in ROWS])
 def test_corpus_sample(row):
-    result = count_pages(corpus_dir() / "files" / row["file"], timeout=60)
+    try:
+        result = count_pages(corpus_dir() / "files" / row["file"], timeout=60)
+    except PDLError as exc:
+        if "is not installed" in str(exc):
+            pytest.skip(str(exc))  # a sample that needs Ghostscript
+        raise
     assert (result.pages, result.copies) == (int(row["pages"]), int(row["copies"]))
     assert result.total == result.pages * result.copies
 

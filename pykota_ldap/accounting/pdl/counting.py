@@ -80,7 +80,11 @@ def _language(pjl_name: str | None, head: bytes) -> str:
         return sniffed
     named = language_of_pjl(pjl_name)
     if named is None:
-        if sniffed is None:
+        # Only an unmistakable magic (%PDF-, %!, a raster header...) may
+        # overrule an unknown PJL language: escape-based data after an
+        # unknown name is some vendor language, not PCL (the old tool's
+        # garbage counts came from guessing here).
+        if sniffed is None or sniffed in ("pcl5", "escp2"):
             raise PDLError(f"unsupported language {pjl_name!r} entered by PJL")
         return sniffed
     # A PCL section that PJL calls PCL3GUI keeps its name; a magic that

@@ -12,7 +12,12 @@ import re
 from .pjl import LANGUAGES
 
 _PNM = re.compile(rb"P[1-7][\s#]")
-_PCL5_START = re.compile(rb"\x1b(E|[&*()%][\x60-\x7e\-+0-9]|9|=)")
+# A PCL job opens with a parameterised escape, or with a reset followed by
+# another escape or by text. "ESC E" followed by binary is some other
+# language that starts the same way (Kodak dye-sublimation printers send
+# "ESC E W U" and zeros).
+_PCL5_START = re.compile(rb"\x1b[&*()%][\x60-\x7e\-+0-9]")
+_PCL5_RESET = re.compile(rb"\x1bE(\x1b|[\x20-\x7e\r\n\t\x0c]{1,16}(\x1b|$)|[\x20-\x7e\r\n\t\x0c]{16})")
 
 
 def sniff(head: bytes) -> str | None:
@@ -47,9 +52,11 @@ def sniff(head: bytes) -> str | None:
         return "canon-bj"
     if head.startswith(b"\x1b*rbC\x1b*t") and b"\x1b\\" in head[:64]:
         return "escp2"  # Ghostscript's escp device opens with these two PCL-like commands
-    if head.startswith((b"\x1b@", b"\x1b\x40", b"\r\x1b@", b"\n\x1b@")):
+    if head.startswith(b"\x1bS\x1b\x1bS\x1c") or head[:1] == b"\x1d":
+        return "escpage"  # ESC/Page mode switch, or a GS command first
+    if head.startswith((b"\x1b@", b"\r\x1b@", b"\n\x1b@")):
         return "escp2"
-    if _PCL5_START.match(head):
+    if _PCL5_START.match(head) or _PCL5_RESET.match(head):
         return "pcl5"
     return None
 

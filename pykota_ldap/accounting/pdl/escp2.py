@@ -95,6 +95,10 @@ def _command(buf, state: _State) -> None:
         size = low | high << 8
         buf.skip(size, "ESC/P bit image")
         state.marked = state.marked or size > 0
+    elif code in b"DBb":
+        if code == ord("b"):
+            buf.skip(1, "ESC b channel")
+        _skip_tab_list(buf, at)
     elif code in _TWO_PARAMETERS:
         buf.skip(2, "ESC/P command")
     elif code == ord("C"):
@@ -122,6 +126,14 @@ def _star(buf, state: _State, at: int) -> None:
     size = (low | high << 8) * per_column
     buf.skip(size, "ESC * bit image")
     state.marked = state.marked or size > 0
+
+
+def _skip_tab_list(buf, at: int) -> None:
+    """``ESC D``/``ESC B`` tab stops (``ESC b`` adds a channel byte): up to a NUL."""
+    for _ in range(40):
+        if buf.take(1, "ESC/P tab list")[0] == 0:
+            return
+    raise PDLError(f"ESC/P tab list without its NUL at byte {at}")
 
 
 def _skip_raster(buf, compression: int, size: int, state: _State) -> None:

@@ -15,7 +15,8 @@ A page is counted when it is ejected:
 * the end of the PCL section (UEL or end of file): only if marked.
 
 A page is marked by printable text, raster data, rectangle fills, macro
-calls or HP-GL/2. Copies are ``ESC&l#X``, which a reset puts back to the
+calls or HP-GL/2; commands stored in a macro definition (``ESC&f0X`` ..
+``ESC&f1X``) neither mark nor eject. Copies are ``ESC&l#X``, which a reset puts back to the
 PJL default.
 """
 
@@ -40,17 +41,31 @@ MAX_COPIES = 9999
 
 
 class _Page:
-    __slots__ = ("tally", "marked", "copies", "hpgl")
+    __slots__ = ("tally", "_marked", "copies", "hpgl", "defining_macro")
 
     def __init__(self) -> None:
         self.tally = Tally()
-        self.marked = False
+        self._marked = False
         self.copies: int | None = None
         self.hpgl = False
+        # Between ESC&f0X and ESC&f1X commands are stored in a macro, not
+        # executed: they neither mark nor eject the page.
+        self.defining_macro = False
+
+    @property
+    def marked(self) -> bool:
+        return self._marked
+
+    @marked.setter
+    def marked(self, value: bool) -> None:
+        if not self.defining_macro:
+            self._marked = value
 
     def eject(self) -> None:
+        if self.defining_macro:
+            return
         self.tally.add(1, self.copies)
-        self.marked = False
+        self._marked = False
 
 
 def count(section: Section) -> SectionResult:
@@ -91,22 +106,30 @@ def _escape(buf, page: _Page) -> int | None:
     data = buf.buf
     pos = buf.pos
     kind = data[pos + 1]
-    if not 0x21 <= kind <= 0x2F:  # two-character escape
+    if 0x60 <= kind <= 0x7E:
+        # "ESC u300D": a parameterised sequence that lost its parameter
+        # character (Ghostscript's cdj970 writes these). Its value must not
+        # be taken for printable text.
+        buf.ensure(MAX_ESCAPE)
+        data, pos, group, kind = buf.buf, buf.pos + 2, kind, 0
+    elif not 0x21 <= kind <= 0x2F:  # two-character escape
         buf.pos += 2
         if kind == ord("E"):
+            page.defining_macro = False
             if page.marked:
                 page.eject()
             page.copies = None
             page.hpgl = False
         return None
-    buf.ensure(MAX_ESCAPE)
-    data = buf.buf
-    pos = buf.pos + 2
-    group = data[pos] if pos < len(data) else 0
-    if 0x60 <= group <= 0x7E:
-        pos += 1
     else:
-        group = 0
+        buf.ensure(MAX_ESCAPE)
+        data = buf.buf
+        pos = buf.pos + 2
+        group = data[pos] if pos < len(data) else 0
+        if 0x60 <= group <= 0x7E:
+            pos += 1
+        else:
+            group = 0
     while True:
         match = _PARAMETER.match(data, pos)
         if match is None or not match.group(1) and match.group(2) in b"@":
@@ -155,7 +178,11 @@ def _command(kind: int, group: int, command: int, value: float, page: _Page) -> 
     elif key in _MARKING:
         page.marked = True
     elif key == (ord("&"), ord("f"), ord("X")):
-        if int(value) in (2, 3):  # execute / call macro
+        if int(value) == 0:
+            page.defining_macro = True
+        elif int(value) == 1:
+            page.defining_macro = False
+        elif int(value) in (2, 3):  # execute / call macro
             page.marked = True
     elif kind == ord("%") and group == 0:
         if command == ord("B"):  # enter HP-GL/2: it draws on the page

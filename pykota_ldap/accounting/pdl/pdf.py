@@ -5,7 +5,7 @@ xref tables and streams, object streams, ``/Prev`` chains of incremental
 updates, encryption with an empty user password, and reconstruction of a
 damaged or missing xref. We then walk ``/Root /Pages`` ourselves so that
 orphaned or deleted page objects and ``/Type /Page`` text inside streams or
-strings are never counted, and loops in ``/Kids`` cannot hang us.
+strings are never counted, and a loop in ``/Kids`` shows each page once.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from .errors import PDLError
+from .isolate import run_isolated
 from .result import Tally
 from .section import Section, SectionResult
 from .stream import Window
@@ -20,7 +21,24 @@ from .stream import Window
 MAX_DEPTH = 64
 
 
+# Above this size qpdf's work (which Python cannot interrupt) runs in a
+# forked child that is killed at the deadline; below it, in-process is
+# fast and qpdf's work is bounded by the small file.
+ISOLATE_ABOVE = 16 << 20
+
+
 def count(section: Section) -> SectionResult:
+    section.deadline.check()
+    if section.job.end - section.offset > ISOLATE_ABOVE:
+        pages = run_isolated(lambda: _pages_in_file(section), section.deadline, "counting the PDF")
+    else:
+        pages = _pages_in_file(section)
+    tally = Tally()
+    tally.add(pages)
+    return SectionResult(tally)
+
+
+def _pages_in_file(section: Section) -> int:
     import pikepdf  # heavy: loaded only for PDF jobs
 
     # qpdf talks through the "pikepdf" logger; a damaged file is reported by
@@ -31,20 +49,20 @@ def count(section: Section) -> SectionResult:
         source = job.path
     else:
         source = Window(job.file, section.offset, job.end)
-    section.deadline.check()
     try:
-        with pikepdf.open(source, password="", suppress_warnings=True) as pdf:
+        # inherit_page_attributes=False: qpdf's own page-tree flattening
+        # gives up on trees a viewer still shows (wrong /Count, loops); we
+        # walk the tree ourselves instead.
+        with pikepdf.open(source, password="", suppress_warnings=True,
+                          inherit_page_attributes=False) as pdf:
             section.deadline.check()
-            pages = _count_leaves(pdf, pikepdf, section)
+            return _count_leaves(pdf, pikepdf, section)
     except pikepdf.PasswordError:
         raise PDLError("PDF is encrypted with a non-empty user password") from None
     except pikepdf.PdfError as exc:
         raise PDLError(f"damaged PDF that cannot be repaired: {_first_line(exc)}") from None
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+    except (RuntimeError, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise PDLError(f"damaged PDF: {_first_line(exc)}") from None
-    tally = Tally()
-    tally.add(pages)
-    return SectionResult(tally)
 
 
 def _count_leaves(pdf, pikepdf, section: Section) -> int:

@@ -70,7 +70,7 @@ def read_header(buf: Buffer, state: PJLState) -> str | None:
             buf.pos += 2
             continue
         first = buf.buf[buf.pos]
-        if first in b"\r\n\t \x00":
+        if first in b"\r\n\t \x00\x04":
             buf.pos += 1
             continue
         if data[:4].upper() in (b"@PJL", b"@EJL"):

@@ -27,12 +27,13 @@ from .errors import PDLError
 from .pjl import UEL
 from .result import Tally
 from .section import Section, SectionResult
+from .stream import CHUNK
 
 _COPIES_PATTERNS = [
     re.compile(rb"^%%Requirements:.*\bnumcopies\(\s*(\d+)\s*\)", re.I),
     re.compile(rb"^%(?:%|RBI)Begin(?:NonPPD)?Feature:\s*\*?NumCopies\s+(\d+)", re.I),
     re.compile(rb"^%RBINumCopies:\s*(\d+)"),
-    re.compile(rb"/#copies\s+(\d+)\s+def\b"),
+    re.compile(rb"/#copies\s+(\d+)\s+(?:def|put|store)\b"),
     re.compile(rb"/NumCopies\s+(\d+)\b(?!\s*(?:index|copy|roll|get|put))"),
 ]
 _BINARY = re.compile(rb"^%%Begin(Binary|Data):\s*(\d+)(?:\s+\S+\s+(Bytes|Lines))?", re.I)
@@ -50,6 +51,7 @@ class _Scan:
         self.concatenated = False
         self.copies: int | None = None
         self.resume_at: int | None = None
+        self.start = 0  # where the PostScript itself begins
 
     def trusted(self) -> bool:
         if not (self.dsc and self.complete and self.ordered and not self.concatenated):
@@ -65,32 +67,88 @@ def count(section: Section) -> SectionResult:
         tally = Tally()
         tally.add(scan.pages, scan.copies)
         return SectionResult(tally, scan.resume_at)
-    tally = _interpret(section, scan.resume_at)
+    tally = _interpret(section, scan.start, scan.resume_at)
     return SectionResult(tally, scan.resume_at)
 
 
+_EVENT = re.compile(rb"^(?:%[^\r\n]*|\x04?\x1b%-12345X)|/(?:#copies|NumCopies)\s+\d+[^\r\n]*", re.M)
+
+
 def _scan(section: Section) -> _Scan:
+    """One pass over the job, a chunk at a time: only comment lines, the
+    copies operators and UELs are looked at, so text-heavy jobs stay fast."""
     buf = section.buffer()
     scan = _Scan()
-    first = buf.readline().lstrip(b"\x04")
-    scan.dsc = first.startswith(b"%!PS-Adobe-")
-    document_depth = 0
-    while True:
-        line_start = buf.offset()
-        line = buf.readline()
-        if not line:
+    scan.start = buf.offset()
+    first = buf.readline()
+    prescribe = False
+    for _ in range(64):
+        # Blank lines a PJL header may leave before %!, and Kyocera
+        # Prescribe (!R! ... EXIT;) that KPDL drivers put there.
+        if first.startswith(b"!R!"):
+            prescribe = True
+        elif not prescribe and (first.strip(b"\x04\r\n\t ") or not first):
             break
-        if line.startswith(UEL) or line.startswith(b"\x04" + UEL):
-            scan.resume_at = line_start + line.index(UEL)
-            break
-        if line[:1] == b"%":
-            document_depth = _comment(line, buf, scan, document_depth)
-        elif b"copies" in line or b"Copies" in line:
-            _copies(line, scan)
+        if prescribe and b"EXIT" in first.upper():
+            prescribe = False
+        scan.start = buf.offset()
+        first = buf.readline()
+    scan.dsc = first.lstrip(b"\x04").startswith(b"%!PS-Adobe-")
+    depth = 0
+    while buf.ensure(1):
+        buf.ensure(CHUNK)
+        data, start = buf.buf, buf.pos
+        end = data.rfind(b"\n", start) + 1
+        if end <= start:
+            end = len(data)
+        resume = start
+        for event in _EVENT.finditer(data, start, end):
+            if event.start() < resume:
+                continue  # inside a binary section
+            text = event.group()
+            if text[:1] != b"%":
+                if text.lstrip(b"\x04").startswith(UEL):
+                    scan.resume_at = buf.base + event.start() + text.index(UEL)
+                    return scan
+                _copies(text, scan)
+                continue
+            depth, binary = _comment(text, scan, depth)
+            if binary is not None:
+                resume = _binary_end(buf, event.end(), end, *binary)
+                if resume >= end:
+                    break
+        else:
+            resume = end
+        if resume > len(buf.buf):  # a binary section runs past the chunk
+            buf.pos = len(buf.buf)
+            buf.skip(resume - len(buf.buf), "PostScript binary section")
+        else:
+            buf.pos = resume
     return scan
 
 
-def _comment(line: bytes, buf, scan: _Scan, depth: int) -> int:
+def _binary_end(buf, line_end: int, chunk_end: int, size: int, in_lines: bool) -> int:
+    """Buffer position just after a binary section declared on the line
+    ending at ``line_end``; may lie beyond the loaded chunk."""
+    data = buf.buf
+    at = line_end
+    if at < len(data) and data[at:at + 1] == b"\r":
+        at += 1
+    if at < len(data) and data[at:at + 1] == b"\n":
+        at += 1
+    if not in_lines:
+        return at + min(size, buf.end - buf.base - at)
+    for _ in range(size):
+        newline = data.find(b"\n", at)
+        if newline < 0:
+            return len(data)  # give up on exactness past the chunk: stay safe
+        at = newline + 1
+    return at
+
+
+def _comment(line: bytes, scan: _Scan, depth: int) -> tuple[int, tuple[int, bool] | None]:
+    """Apply one DSC comment; return the new embedding depth and, for a
+    declared binary section, its (size, counted in lines)."""
     if line.startswith(b"%%Page:"):
         if depth == 0:
             scan.pages += 1
@@ -118,23 +176,13 @@ def _comment(line: bytes, buf, scan: _Scan, depth: int) -> int:
     elif line.startswith(b"%%EndDocument"):
         depth = max(0, depth - 1)
     elif line.startswith((b"%%BeginBinary:", b"%%BeginData:")):
-        _skip_binary(line, buf)
+        match = _BINARY.match(line)
+        if match:
+            in_lines = bool(match.group(3)) and match.group(3).lower() == b"lines"
+            return depth, (int(match.group(2)[:12]), in_lines)
     else:
         _copies(line, scan)
-    return depth
-
-
-def _skip_binary(line: bytes, buf) -> None:
-    match = _BINARY.match(line)
-    if not match:
-        return
-    size = int(match.group(2))
-    if match.group(3) and match.group(3).lower() == b"lines":
-        for _ in range(size):
-            if not buf.readline():
-                return
-    else:
-        buf.skip(min(size, buf.end - buf.offset()), "PostScript binary section")
+    return depth, None
 
 
 def _copies(line: bytes, scan: _Scan) -> None:
@@ -147,13 +195,13 @@ def _copies(line: bytes, scan: _Scan) -> None:
             return
 
 
-def _interpret(section: Section, end: int | None) -> Tally:
+def _interpret(section: Section, start: int, end: int | None) -> Tally:
     job = section.job
-    if job.path is not None and section.offset == 0 and end is None:
+    if job.path is not None and start == 0 and end is None:
         return ghostscript.count_pages(job.path, section.deadline)
     with tempfile.NamedTemporaryFile(prefix="pkpgcounter-", suffix=".ps",
                                      dir=os.environ.get("PYKOTADIRECTORY")) as part:
-        _copy_range(job, section.offset, end, part, section)
+        _copy_range(job, start, end, part, section)
         part.flush()
         return ghostscript.count_pages(part.name, section.deadline)
 

@@ -35,6 +35,8 @@ class Tally:
         self.by_copies: dict[int | None, int] = {}
 
     def add(self, pages: int = 1, copies: int | None = None) -> None:
+        if pages <= 0:
+            return  # an empty section must not lend its copies to the job
         if copies is not None and copies < 1:
             copies = 1
         self.by_copies[copies] = self.by_copies.get(copies, 0) + pages

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import tempfile
 from typing import BinaryIO
 
@@ -170,19 +169,6 @@ class Buffer:
                 line = self.buf[self.pos:self.pos + limit]
                 self.pos += len(line)
                 return line
-
-    def find(self, needle: bytes) -> int:
-        """Advance to the next ``needle`` (return its offset) or to the end (-1)."""
-        while True:
-            i = self.buf.find(needle, self.pos)
-            if i >= 0:
-                self.pos = i
-                return self.base + i
-            keep = max(self.pos, len(self.buf) - len(needle) + 1)
-            self.pos = keep
-            if not self.ensure(len(self.buf) - self.pos + 1):
-                self.pos = len(self.buf)
-                return -1
 
 
 class Window(io.RawIOBase):

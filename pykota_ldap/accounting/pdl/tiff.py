@@ -22,6 +22,8 @@ def count(section: Section) -> SectionResult:
     base = section.offset
     size = job.end - base
     head = job.read_at(base, 16)
+    if len(head) < 8:
+        raise PDLError("truncated TIFF header")
     order = "<" if head[:2] == b"II" else ">"
     big = struct.unpack_from(order + "H", head, 2)[0] == 43
     if big:

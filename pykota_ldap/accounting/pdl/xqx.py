@@ -40,12 +40,10 @@ def count(section: Section) -> SectionResult:
             ident, size = _PAIR.unpack(buf.take(8, "XQX item"))
             data = buf.take(size, "XQX item") if size <= 64 else buf.skip(size, "XQX item")
             if kind == START_PAGE and ident == ITEM_COPIES and data and size == 4:
-                found = _PAIR.unpack(b"\0\0\0\0" + data)[1]
+                found = int.from_bytes(data, "big")
                 copies = min(found, MAX_COPIES) if found >= 1 else None
         if kind == END_PAGE:
             tally.add(1, copies)
-        elif kind == START_PAGE:
-            pass
         elif kind == END_DOC:
             break
     while buf.ensure(1) and buf.buf[buf.pos] in b"\x00\r\n":

@@ -1,0 +1,107 @@
+"""The public API the CUPS backend uses, and its promises."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+
+from pykota_ldap.accounting.pdl import PageCount, PDLError, count_pages
+
+from .conftest import REPO, ps_document
+
+
+def test_page_count_is_a_small_frozen_dataclass():
+    result = PageCount(pages=3, copies=2, total=6, language="pdf")
+    assert dataclasses.is_dataclass(result)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.pages = 4  # type: ignore[misc]
+
+
+def test_import_is_cheap():
+    code = ("import sys, pykota_ldap.accounting.pdl as p; "
+            "heavy = [m for m in ('pikepdf', 'click', 'subprocess', 'pdfminer') if m in sys.modules]; "
+            "print(heavy)")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_path_binary_file_and_pipe_give_the_same_count(tmp_path):
+    data = ps_document(3)
+    path = tmp_path / "job.ps"
+    path.write_bytes(data)
+    assert count_pages(path).total == 3
+    assert count_pages(str(path)).total == 3
+    with open(path, "rb") as f:
+        assert count_pages(f).total == 3
+    assert count_pages(io.BytesIO(data)).total == 3
+
+    class Pipe(io.RawIOBase):  # not seekable, like the backend's stdin
+        def __init__(self, payload: bytes):
+            self._data = io.BytesIO(payload)
+
+        def readable(self):
+            return True
+
+        def readinto(self, b):
+            chunk = self._data.read(min(len(b), 7))
+            b[:len(chunk)] = chunk
+            return len(chunk)
+
+    assert count_pages(io.BufferedReader(Pipe(data))).total == 3
+
+
+def test_a_seekable_file_is_counted_from_its_current_position(tmp_path):
+    path = tmp_path / "job"
+    path.write_bytes(b"garbage" + ps_document(2))
+    with open(path, "rb") as f:
+        f.seek(7)
+        assert count_pages(f).pages == 2
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"", "empty"),
+    (b"Hello, this is plain text\n", "unknown job format"),
+    (b"\x1b%-12345X@PJL ENTER LANGUAGE = LAVAFLOW\r\n\x1b\x00", "unsupported language"),
+    (b"\x1b%-12345X@PJL INFO STATUS\r\n\x1b%-12345X", "no printable data"),
+])
+def test_errors_are_one_line_reasons(tmp_path, data, reason):
+    path = tmp_path / "job"
+    path.write_bytes(data)
+    with pytest.raises(PDLError, match=reason) as caught:
+        count_pages(path)
+    assert "\n" not in str(caught.value)
+
+
+def test_missing_file():
+    with pytest.raises(PDLError, match="cannot open"):
+        count_pages("/nonexistent/job.prn")
+
+
+def test_pdl_error_keeps_one_line():
+    assert str(PDLError("two\nlines  here")) == "two lines here"
+
+
+def test_memory_stays_flat_on_a_large_job(tmp_path):
+    """A ~200 MB PCL XL job (one page repeated) counts with a small, flat RSS."""
+    from .test_pcl import UEL
+    page = b"\x43" + b"\xfa" + (1 << 20).to_bytes(4, "little") + b"\x00" * (1 << 20) + b"\x44"
+    path = tmp_path / "big.prn"
+    with open(path, "wb") as f:
+        f.write(UEL + b"@PJL ENTER LANGUAGE=PCLXL\n) HP-PCL XL;2;0\n\x41")
+        for _ in range(200):
+            f.write(page)
+        f.write(b"\x42" + UEL)
+    code = ("import resource, sys; from pykota_ldap.accounting.pdl import count_pages; "
+            f"r = count_pages({str(path)!r}); "
+            "print(r.pages, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    pages, rss_kib = map(int, out.stdout.split())
+    assert pages == 200
+    assert rss_kib < 100 * 1024
