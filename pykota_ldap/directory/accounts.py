@@ -247,3 +247,56 @@ def sum_balances(d: Directory, names: list[str]) -> int:
 def _chunks(items: list, size: int):
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+# -- admin commands (pkusers) ------------------------------------------------------------------
+
+from .errors import AssertionFailed  # noqa: E402  (appended section: existing imports left as they were)
+
+def set_user_mail(d: Directory, user: User, mail: str | None) -> None:
+    """The e-mail lives on the organisation's entry, in the `usermail` attribute."""
+    d.replace(user.dn, {d.settings.usermail: mail})
+
+
+def set_balance(d: Directory, user: User, target: int, attempts: int = 10) -> int:
+    """Make the balance `target` without losing a concurrent charge; returns the change applied.
+
+    The difference from the value read is applied as a Modify-Increment guarded by an assertion
+    that the balance is still that value; if a job was charged in between, read again and retry.
+    """
+    for _ in range(attempts):
+        entry = d.read(user.dn, ["pkBalance"]) or {}
+        current = int(first(entry, "pkBalance", 0))
+        delta = target - current
+        if delta == 0:
+            return 0
+        try:
+            d.increment(user.dn, {"pkBalance": delta, "pkLifeTimePaid": delta},
+                        assertion=f"(pkBalance={current})")
+            return delta
+        except AssertionFailed:
+            continue
+    raise DirectoryError(f"the balance of {user.name} kept changing: try again")
+
+
+def set_group_fields(d: Directory, group: Group, **fields) -> None:
+    """limit_by, description on a managed group entry."""
+    mapping = {"limit_by": "pkLimitBy", "description": "description"}
+    d.replace(group.dn, {mapping[k]: v for k, v in fields.items()})
+
+
+def user_dn_for(d: Directory, name: str) -> str:
+    """The DN a user of userbase has (for reports: no search needed)."""
+    return d.dn(d.settings.userrdn, name, d.settings.userbase)
+
+
+def account_totals(d: Directory) -> dict[str, tuple[int, int]]:
+    """name (lower case) -> (balance, lifetime paid) of every managed user; one paged search.
+    Group balances in reports are sums over members: read everyone once, not once per group."""
+    s = d.settings
+    totals = {}
+    for _, entry in d.search_paged(s.userbase, "(objectClass=pkAccount)", [s.userrdn, "pkBalance", "pkLifeTimePaid"]):
+        name = first(entry, s.userrdn)
+        if name:
+            totals[str(name).lower()] = (int(first(entry, "pkBalance", 0)), int(first(entry, "pkLifeTimePaid", 0)))
+    return totals

@@ -9,12 +9,24 @@ import fnmatch
 import re
 
 _FILTER_SPECIALS = {"\\": r"\5c", "*": r"\2a", "(": r"\28", ")": r"\29", "\x00": r"\00"}
-_DN_SPECIALS = set(',+"\\<>;=')
+_DN_SPECIALS = set(',+"\\<>;=#')   # '#' only matters first (RFC 4514), but ldap3 wants it anywhere
+
+
+def _hex(ch: str) -> str:
+    return "".join(f"\\{byte:02x}" for byte in ch.encode("utf-8"))
 
 
 def filter_value(value: str) -> str:
-    """A value for an equality or substring assertion: *, (, ), \\ and NUL become \\XX."""
-    return "".join(_FILTER_SPECIALS.get(ch, ch) for ch in str(value))
+    """A value for an equality or substring assertion: *, (, ), backslash and NUL become \\XX.
+
+    Leading and trailing white space is hex-escaped too: ldap3 would otherwise strip it."""
+    text = "".join(_FILTER_SPECIALS.get(ch, ch) for ch in str(value))
+    core = text.strip()
+    if not core:
+        return "".join(_hex(ch) for ch in text)
+    start = text.index(core[0])
+    end = start + len(core)
+    return "".join(_hex(ch) for ch in text[:start]) + core + "".join(_hex(ch) for ch in text[end:])
 
 
 def eq(attribute: str, value: str) -> str:

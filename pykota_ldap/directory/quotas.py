@@ -155,6 +155,88 @@ def delete_quota(d: Directory, dn: str) -> None:
     d.delete(dn)
 
 
+# -- admin commands (edpykota, pkusers -d, pkprinters -d) --------------------------------------
+
+from .core import values as _values  # noqa: E402  (appended section: existing imports left as they were)
+
+def set_usage(d: Directory, dn: str, pages: int) -> None:
+    """edpykota -U N: both counters become N. Like a reset, an admin's absolute write: the one
+    other place where a counter is replaced rather than incremented."""
+    d.replace(dn, {"pkPageCounter": str(pages), "pkLifePageCounter": str(pages), "pkDateLimit": None,
+                   "pkWarnCount": "0"})
+
+
+def add_usage(d: Directory, dn: str, delta: int) -> None:
+    """edpykota -U +N / -N: both counters change by delta, atomically; refused (AssertionFailed)
+    when either would go below zero. The grace date and the warning count restart."""
+    assertion = f"(&(pkPageCounter>={-delta})(pkLifePageCounter>={-delta}))" if delta < 0 else None
+    d.increment(dn, {"pkPageCounter": delta, "pkLifePageCounter": delta}, assertion=assertion)
+    d.replace(dn, {"pkDateLimit": None, "pkWarnCount": "0"})
+
+
+def set_quota_max_job_size(d: Directory, dn: str, pages: int | None) -> None:
+    """None: unlimited (the attribute is removed, never stored as 'None')."""
+    d.replace(dn, {"pkMaxJobSize": None if pages is None else str(pages)})
+
+
+def change_limits(d: Directory, dn: str, delta: int) -> tuple[int, int]:
+    """edpykota -I N: both limits change by N (an unset limit counts as 0). Guarded by an assertion
+    on the values read, so two admins at once cannot lose one change. Returns the new limits."""
+    entry = d.read(dn, ["pkSoftLimit", "pkHardLimit"]) or {}
+    soft, hard = int(first(entry, "pkSoftLimit", 0)), int(first(entry, "pkHardLimit", 0))
+    if soft + delta < 0 or hard + delta < 0:
+        raise ValueError(f"limits {soft}/{hard} cannot decrease by {-delta}")
+
+    def same(attr, value):
+        return f"({attr}={value})" if _values(entry, attr) else f"(!({attr}=*))"
+
+    d.replace(dn, {"pkSoftLimit": str(soft + delta), "pkHardLimit": str(hard + delta), "pkDateLimit": None},
+              assertion=esc.all_of(same("pkSoftLimit", soft), same("pkHardLimit", hard)))
+    return soft + delta, hard + delta
+
+
+def delete_user_quotas_of(d: Directory, user: str | None = None, printer: str | None = None) -> int:
+    """Delete every user quota entry of a user, or on a printer; returns how many."""
+    parts = ["(objectClass=pkUserQuota)"]
+    if user:
+        parts.append(esc.eq("pkUserName", user))
+    if printer:
+        parts.append(esc.eq("pkPrinterName", printer))
+    dns = [dn for dn, _ in d.search_paged(d.settings.userquotabase, esc.all_of(*parts), ["cn"])]
+    for dn in dns:
+        d.delete(dn)
+    return len(dns)
+
+
+def delete_group_quotas_of(d: Directory, group: str | None = None, printer: str | None = None) -> int:
+    parts = ["(objectClass=pkGroupQuota)"]
+    if group:
+        parts.append(esc.eq("pkGroupName", group))
+    if printer:
+        parts.append(esc.eq("pkPrinterName", printer))
+    dns = [dn for dn, _ in d.search_paged(d.settings.groupquotabase, esc.all_of(*parts), ["cn"])]
+    for dn in dns:
+        d.delete(dn)
+    return len(dns)
+
+
+def page_usage_by_printer(d: Directory, printers: list[str] | None = None) -> dict[tuple[str, str], tuple[int, int]]:
+    """(user, printer) lower-cased -> (page counter, lifetime counter) for every user quota entry
+    (on these printers); one paged search. Reports sum group usage from it without a search per
+    group (a group's usage is its members' usage)."""
+    flt = "(objectClass=pkUserQuota)"
+    if printers:
+        flt = esc.all_of(flt, esc.any_of("pkPrinterName", printers))
+    usage = {}
+    for _, entry in d.search_paged(d.settings.userquotabase, flt, ["pkUserName", "pkPrinterName", "pkPageCounter",
+                                                                   "pkLifePageCounter"]):
+        key = (str(first(entry, "pkUserName")).lower(), str(first(entry, "pkPrinterName")).lower())
+        usage[key] = (int(first(entry, "pkPageCounter", 0)), int(first(entry, "pkLifePageCounter", 0)))
+    return usage
+
+
+# -- the CUPS backend (strict enforcement under concurrency) ----------------------------------
+
 def reserve_pages(d: Directory, dn: str, pages: int, cap: int) -> None:
     """Count `pages` on a quota entry now, only if the counter stays within `cap` (the limit the
     decision applied): the check and the increment are one server-side step, so jobs on several

@@ -1,0 +1,226 @@
+"""What the PyKota-compatible admin commands share beyond cli.common.
+
+- `PkCommand`: a click command that expands `-A FILE` in place before parsing (PyKota's argument
+  files), and reports every usage error as one line `<command>: <reason>` with exit status 2.
+- `Session`: the configuration, who the caller is, and the directory, opened once per command.
+- `resolve`: the one path from what a user typed (names, comma lists, shell wildcards) to
+  directory objects, used by every command so that they all accept and refuse the same things.
+"""
+from __future__ import annotations
+
+import os
+import pwd
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Callable, Iterable, TypeVar
+
+import click
+
+from .. import __version__ as VERSION
+from ..config import Config
+from ..directory import Directory, accounts
+from ..directory import escaping as esc
+from .common import (CONTEXT, EXIT_USAGE, UserError, check_name, fail, load_config, one_line, read_arg_file,
+                     split_names)
+
+T = TypeVar("T")
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())   # click >= 8.2
+
+# Characters refused in the name of anything created by these commands: wildcards would make the
+# name unreachable by pattern, ',' splits lists, '@' separates user and printer in quota entry
+# names, '/' introduces the e-mail in `pkusers -a name/email` (PyKota's isValidName, plus '[').
+CREATE_FORBIDDEN = set("/@?*[,;&|")
+
+
+def _argument_lines(path: str) -> list[str]:
+    """The file's arguments; a line in "double quotes" loses them (PyKota's rule)."""
+    return [line[1:-1] if len(line) >= 2 and line[0] == line[-1] == '"' else line for line in read_arg_file(path)]
+
+
+def expand_argument_files(args: list[str]) -> list[str]:
+    """Replace `-A FILE` / `--arguments FILE` by the lines of FILE, where it stood."""
+    out, index = [], 0
+    while index < len(args):
+        arg = args[index]
+        if arg in ("-A", "--arguments"):
+            if index + 1 >= len(args):
+                raise click.UsageError(f"option {arg} requires a file name")
+            out.extend(_argument_lines(args[index + 1]))
+            index += 2
+            continue
+        if arg.startswith("--arguments="):
+            out.extend(_argument_lines(arg.split("=", 1)[1]))
+        elif arg.startswith("-A") and not arg.startswith("--") and len(arg) > 2:
+            out.extend(_argument_lines(arg[2:]))
+        else:
+            out.append(arg)
+        index += 1
+    return out
+
+
+class PkCommand(click.Command):
+    """A command with PyKota's habits: -A argument files, -h, -v, one-line usage errors."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("context_settings", CONTEXT)
+        super().__init__(*args, **kwargs)
+        self.params.append(click.Option(["-A", "--arguments"], metavar="FILE", expose_value=False,
+                                        help="Read more arguments from FILE, one per line ('-' for stdin)."))
+        self.params.append(click.Option(["-v", "--version"], is_flag=True, expose_value=False, is_eager=True,
+                                        callback=_print_version, help="Show the version and exit."))
+
+    def parse_args(self, ctx, args):
+        return super().parse_args(ctx, expand_argument_files(list(args)))
+
+    def main(self, args=None, prog_name=None, **extra):
+        name = prog_name or self.name
+        try:
+            code = super().main(args=args, prog_name=prog_name, standalone_mode=False, **extra)
+        except _NO_ARGS_IS_HELP as exc:
+            click.echo(exc.ctx.get_help())
+            sys.exit(EXIT_USAGE)
+        except click.ClickException as exc:
+            click.echo(f"{name}: {one_line(exc.format_message())} (see {name} -h)", err=True)
+            sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
+        except click.Abort:
+            click.echo(f"{name}: aborted", err=True)
+            sys.exit(1)
+        except UserError as exc:  # raised while expanding -A, before handle_errors is around
+            click.echo(f"{name}: {one_line(exc)}", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _print_version(ctx, _param, value):
+    if value and not ctx.resilient_parsing:
+        click.echo(f"{ctx.info_name} (pykota-ldap) {VERSION}")
+        ctx.exit(0)
+
+
+def command(name: str, **kwargs):
+    """@command("pkusers") -- a PkCommand with the shared context settings."""
+    return click.command(name, cls=PkCommand, **kwargs)
+
+
+# -- who is calling, and the directory ---------------------------------------------------------
+
+def caller_name() -> str:
+    """The login of whoever runs the command (what non-admins are restricted to)."""
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return os.environ.get("USER") or str(os.getuid())
+
+
+@dataclass
+class Session:
+    config: Config
+    directory: Directory
+    is_admin: bool
+    caller: str
+
+    def require_admin(self, what: str) -> None:
+        """A caller who cannot read pykotadmin.conf may only list."""
+        if not self.is_admin:
+            fail(f"{what} needs the admin credentials ({self.config.admin_path} is missing or not readable by you)")
+
+
+@contextmanager
+def session():
+    """Config (admin credentials when readable) and a bound directory connection."""
+    config = load_config()
+    d = Directory(config.ldap()).connect()
+    try:
+        yield Session(config, d, config.is_admin, caller_name())
+    finally:
+        d.close()
+
+
+# -- from typed names to directory objects -----------------------------------------------------
+
+def names_from(values: Iterable[str]) -> list[str]:
+    """Arguments as typed (comma lists allowed), checked for characters no name may hold;
+    a name given twice counts once (names match case-insensitively)."""
+    return _unique((check_name(name, "object") for name in split_names(values)), str)
+
+
+def check_new_name(name: str, what: str) -> str:
+    bad = sorted(set(name) & CREATE_FORBIDDEN)
+    if not name or bad or any(ord(ch) < 32 for ch in name) or name != name.strip():
+        shown = "".join(bad) or "spaces around it or control characters"
+        fail(f"invalid {what} name {name!r}: it may not contain {shown}")
+    return name
+
+
+def resolve(patterns: list[str] | None, finder: Callable[[list[str] | None], Iterable[T]], what: str,
+            name_of: Callable[[T], str] = lambda o: o.name,
+            explain: Callable[[str], str | None] | None = None) -> list[T]:
+    """Objects matching the names or shell patterns; every name typed must match something.
+
+    No names means all of them (and matching nothing is then fine). `finder(patterns)` does the
+    server-side narrowing; the exact (case-insensitive) shell match is checked here, so a name
+    with filter metacharacters never selects more than itself. `explain(name)` may say why a
+    literal name is missing (e.g. "in the directory but not managed").
+    """
+    if not patterns:
+        return _unique(finder(None), name_of)
+    found = _unique(finder(patterns), name_of)
+    for pattern in patterns:
+        if not any(esc.matches(name_of(obj), pattern) for obj in found):
+            reason = explain(pattern) if explain and not esc.is_pattern(pattern) else None
+            fail(reason or (f"no {what} matches {pattern!r}" if esc.is_pattern(pattern)
+                            else f"unknown {what} {pattern!r}"))
+    return found
+
+
+def _unique(objects: Iterable[T], name_of) -> list[T]:
+    seen, out = set(), []
+    for obj in objects:
+        key = name_of(obj).lower()
+        if key not in seen:
+            seen.add(key)
+            out.append(obj)
+    return out
+
+
+def exclusive(**flags) -> None:
+    """At most one of these modes may be given (e.g. add, delete, list)."""
+    given = [name for name, value in flags.items() if value]
+    if len(given) > 1:
+        raise click.UsageError("options " + " and ".join("--" + g for g in given) + " cannot be used together")
+
+
+# -- users and groups, the same way in every command -------------------------------------------
+
+def own_names(s: Session, groups: bool) -> list[str]:
+    """What a non-admin may see: themselves, or with -g the groups they are in."""
+    if not groups:
+        return [s.caller]
+    me = accounts.get_user(s.directory, s.caller)
+    return [g.name for g in accounts.user_groups(s.directory, me)] if me else []
+
+
+def resolve_accounts(s: Session, patterns: list[str] | None, groups: bool, with_members: bool = True) -> list:
+    """Managed users (groups) selected by the names; a literal name that is in the directory but
+    not managed gets a message saying how to manage it."""
+    d = s.directory
+    what = "group" if groups else "user"
+    get = accounts.get_group if groups else accounts.get_user
+
+    def explain(name):
+        obj = get(d, name)
+        if obj is not None and not obj.managed:
+            return f"{what} {name} is in the directory but not managed: pkusers -a {'-g ' if groups else ''}{name}"
+        return None
+
+    if groups:
+        return resolve(patterns, lambda pats: accounts.find_groups(d, pats, with_members=with_members), what,
+                       explain=explain)
+    return resolve(patterns, lambda pats: accounts.find_users(d, pats), what, explain=explain)
+
+
+def resolve_printers(patterns: list[str] | None, everything: dict, what: str = "printer") -> list:
+    """Printers and printer groups selected by the names (from one all_printers read)."""
+    return resolve(patterns, lambda pats: [p for p in everything.values()
+                                           if not pats or any(esc.matches(p.name, x) for x in pats)], what)

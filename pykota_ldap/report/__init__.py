@@ -1,0 +1,1 @@
+"""Reports: dumpykota datasets and formats, repykota text, PyKota date forms."""
