@@ -135,8 +135,9 @@ def main() -> int:
                     grace = f"{quota.date_limit:%Y-%m-%d}" if quota.date_limit else ""
                     print(f"{quota.user:10} {quota.printer:8} {quota.page_counter:6} {quota.soft_limit or '':>5} "
                           f"{quota.hard_limit or '':>5} {money.format(user.balance):>8}  {grace}")
-                bob = accounts.get_user(d, "bob")
-                print(f"{'bob':10} {'color':8} {'':6} {'':>5} {'':>5} {money.format(bob.balance):>8}  (balance user)")
+            bob = accounts.get_user(d, "bob")
+            print(f"\nbob (limited by balance on color, 0.10 a page + 0.05 a job): balance {money.format(bob.balance)} "
+                  f"of the 1.50 he had")
             print(f"\nThe printer printed {device.pages_printed()} pages in {len(device.jobs)} jobs; "
                   f"its SNMP page counter went to {device.counter}.")
             d.close()
