@@ -128,6 +128,7 @@ def run_job(argv: list[str], state: dict) -> int:
     if workdir and not os.access(workdir, os.W_OK):
         workdir = None
     job.spool(workdir)
+    counting = None
     try:
         if job.size_bytes == 0:
             cupsio.info(f"job {job.job_id} contains no data: nothing to print")
@@ -262,6 +263,8 @@ def run_job(argv: list[str], state: dict) -> int:
         cupsio.error(f"directory: {' '.join(str(exc).split())}")
         return STOP
     finally:
+        if counting is not None:
+            counting.abandon()
         job.cleanup(keep=_keep(config, job.printer))
 
 
