@@ -134,10 +134,12 @@ def run_job(argv: list[str], state: dict) -> int:
             cupsio.info(f"job {job.job_id} contains no data: nothing to print")
             return OK
 
-        # Count before printing (the precomputed size; copies are ours on raw queues), in a child
-        # process while this one loads the LDAP client and connects.
+        # Count before printing (the precomputed size; copies are ours on raw queues); with
+        # parallelcount, in a child process while this one loads the LDAP client and connects.
         from .precount import Precount, PrecountError
-        counting = Precount(job.data_path, config.get_float("pdltimeout", 60.0, job.printer, minimum=1))
+        counting = Precount(job.data_path, config.get_float("pdltimeout", 60.0, job.printer, minimum=1),
+                            fork=config.get_bool("parallelcount", False, job.printer)
+                            or bool(os.environ.get("PYKOTA_PRECOUNT_FORK")))
         on_error = config.get_choice("onaccountererror", ("stop", "continue"), "stop", job.printer)
         from ..directory import AccessDenied, DirectoryError, SchemaMissing
         from .decide import WARN

@@ -1,9 +1,12 @@
-"""The page count before printing, made in a forked child while the parent talks to the directory.
+"""The page count before printing: in-process (default), or in a forked child while the parent
+talks to the directory (`parallelcount: yes`).
 
 Importing the LDAP client and connecting takes the parent ~60 ms; importing the page counter
-(pikepdf for PDF) and counting takes about half that. A fork before either import runs both at
-once on two cores. The child writes one line (`total language` or `! reason`) on a pipe and
-leaves with os._exit. Without fork (or if it fails) the count runs in-process.
+(pikepdf for PDF) and counting takes about half that. A fork before either import can run both
+at once on two cores; the child writes one line (`total language` or `! reason`) on a pipe and
+leaves with os._exit. Measured on a busy 2-core machine (tools/bench_backend, interleaved runs)
+the fork cost more than it saved (+7 ms median), so it is off by default; it pays only where a
+core is idle when jobs arrive.
 """
 from __future__ import annotations
 
@@ -21,11 +24,11 @@ def _count(path: str, timeout: float) -> tuple[int, str]:
 
 
 class Precount:
-    def __init__(self, path: str, timeout: float):
+    def __init__(self, path: str, timeout: float, fork: bool = False):
         self.path, self.timeout = path, timeout
         self.pid = self.fd = None
         self._value = None
-        if os.environ.get("PYKOTA_PRECOUNT_INPROCESS"):     # benchmarks compare both ways
+        if not fork:
             return
         try:
             read_end, write_end = os.pipe()

@@ -211,3 +211,15 @@ def test_max_job_size(rig):
     refused = rig.print(queue, 4)
     assert refused.state == "canceled" and "larger than the 3 allowed" in refused.message
     assert rig.print(queue, 3).state == "completed"
+
+
+def test_parallel_count_in_a_forked_child(rig):
+    queue = rig.queue()
+    rig.configure(**{queue: "parallelcount: yes"})
+    printers.add_printer(rig.d, queue)
+    accounts.attach_user(rig.d, "alice")
+    quotas.add_user_quota(rig.d, "alice", queue, hard=5)
+    assert rig.print(queue, 4).state == "completed"
+    assert rig.counter("alice", queue) == 4
+    refused = rig.print(queue, 2)
+    assert refused.state == "canceled"
