@@ -25,7 +25,8 @@ USAGE = """usage: cupspykota                       list devices (CUPS discovery)
        cupspykota job user title copies options [file]   (run by cupsd)
        cupspykota --install [--backend-dir DIR] [--config-dir DIR]
                                          install the backend into CUPS and the config skeleton
-       cupspykota --replay               apply the charges kept in the local journal"""
+       cupspykota --replay               apply the charges kept in the local journal
+       cupspykota --serve [SOCKET]       resident helper: jobs skip Python's start-up and imports"""
 
 
 class Cancelled(Exception):
@@ -86,6 +87,11 @@ def _main(argv: list[str]) -> int:
     if len(argv) not in (5, 6):
         print(USAGE, file=sys.stderr)
         return FAILED
+    if not _state.get("in_helper"):
+        from .server import hand_over
+        code = hand_over(argv)                 # a resident helper (cupspykota --serve), if running
+        if code is not None:
+            return code
     signal.signal(signal.SIGTERM, _on_sigterm)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     from .flow import run_job
@@ -100,6 +106,9 @@ def _admin(argv: list[str]) -> int:
     if command == "--install":
         from .install import install_command
         return install_command(argv[1:])
+    if command == "--serve":
+        from .server import serve
+        return serve(argv[1] if len(argv) > 1 else None)
     if command == "--replay":
         from ..config import Config, ConfigError
         from ..directory import Directory, DirectoryError
