@@ -258,6 +258,10 @@ enable-dbus=yes
 """
 
 
+class Unavailable(RuntimeError):
+    """ippeveprinter cannot run here (no DNS-SD: neither a system Avahi nor the tools for ours)."""
+
+
 class IppEvePrinter:
     """`ippeveprinter` on a loopback port; jobs are kept in its spool directory."""
 
@@ -275,7 +279,7 @@ class IppEvePrinter:
 
     def start(self) -> "IppEvePrinter":
         if not shutil.which("ippeveprinter"):
-            raise RuntimeError("ippeveprinter not found: install cups-ipp-utils")
+            raise Unavailable("ippeveprinter not found: install cups-ipp-utils")
         try:
             return self._launch()
         except RuntimeError:
@@ -316,7 +320,7 @@ class IppEvePrinter:
 
     def _start_avahi(self) -> None:
         if not (shutil.which("dbus-daemon") and shutil.which("avahi-daemon")):
-            raise RuntimeError("ippeveprinter needs DNS-SD: install dbus and avahi-daemon")
+            raise Unavailable("ippeveprinter needs DNS-SD: install dbus-daemon and avahi-daemon")
         self._bus = str(self.dir / "bus")
         (self.dir / "bus.conf").write_text(_BUS_CONF.format(bus=self._bus))
         (self.dir / "avahi.conf").write_text(_AVAHI_CONF)
@@ -334,7 +338,7 @@ class IppEvePrinter:
             if "Server startup complete" in (self.dir / "avahi.log").read_text(errors="replace"):
                 return
             if self._helpers[-1].poll() is not None:
-                raise RuntimeError("avahi-daemon failed: " + (self.dir / "avahi.log").read_text()[-300:])
+                raise Unavailable("avahi-daemon failed: " + (self.dir / "avahi.log").read_text()[-300:])
             time.sleep(0.05)
 
     def stop(self) -> None:
