@@ -227,7 +227,8 @@ def run_job(argv: list[str], state: dict) -> int:
         if not verdict.record:
             return result.status
         ok = result.status == 0
-        action = verdict.action if ok else "PROBLEM"
+        cancelled = bool(state.get("cancelled"))
+        action = verdict.action if ok else ("CANCEL" if cancelled else "PROBLEM")
         if not verdict.charge:
             pages_charged, price, debit = 0, 0, 0
         else:
@@ -258,9 +259,12 @@ def run_job(argv: list[str], state: dict) -> int:
             else:
                 cupsio.info(f"job {job.job_id}: {what} printed for {job.user}, not charged ({verdict.reason})")
             return OK
+        if cancelled:
+            cupsio.info(f"job {job.job_id} cancelled while printing" + ("" if charge_on_error else " (not charged)"))
+            return OK
         cupsio.error(f"job {job.job_id} not printed: {result.message}"
                      + ("" if charge_on_error else " (not charged)"))
-        return result.status if result.status not in (0,) else OK
+        return result.status
     except DirectoryError as exc:
         cupsio.error(f"directory: {' '.join(str(exc).split())}")
         return STOP

@@ -42,6 +42,7 @@ _state = {"runner": None, "printing": False}
 
 def _on_sigterm(signum, frame):
     runner = _state["runner"]
+    _state["cancelled"] = True
     if _state["printing"] and runner is not None:
         runner.terminate()          # the real backend stops; we account what happened
     else:

@@ -163,3 +163,22 @@ def test_failed_job_gives_back_its_page_reservation(rig):
     job = rig.cups.wait_job(queue, rig.print(queue, 4, wait=False), timeout=30)
     assert job.state == "aborted"
     assert rig.counter("alice", queue) == 0
+
+
+def test_job_cancelled_while_printing_is_not_charged(rig):
+    slow = NetworkPrinter(seconds_per_page=1.0).start()
+    try:
+        queue = rig.queue(uri=slow.uri)
+        _setup(rig, queue)
+        job_id = rig.print(queue, 5, wait=False)
+        deadline = time.monotonic() + 10
+        while not slow.jobs and time.monotonic() < deadline:
+            time.sleep(0.02)
+        rig.cups.run("cancel", "-h", rig.cups.host, str(job_id))
+        job = rig.cups.wait_job(queue, job_id, timeout=30)
+        assert job.state == "canceled"
+        time.sleep(1.0)                         # the backend records what happened
+        assert rig.counter("alice", queue) == 0
+        assert [(j["pkAction"], j["pkJobSize"]) for j in rig.jobs(queue)] == [("CANCEL", "0")]
+    finally:
+        slow.stop()
