@@ -187,6 +187,9 @@ def run_job(argv: list[str], state: dict) -> int:
             cupsio.warning(f"{job.user}: {verdict.reason}")
             tell(config, job, WARN, verdict.reason, email)
 
+        _hook(config, job, "prehook", PYKOTAPHASE="BEFORE", PYKOTAACTION=verdict.action, PYKOTAREASON=verdict.reason,
+              PYKOTAPRECOMPUTEDJOBSIZE=size, PYKOTAPRECOMPUTEDJOBPRICE=verdict.price)
+
         # Print.
         snmp, before, lock = None, None, None
         if accounter.kind == "snmp" and verdict.record:
@@ -250,6 +253,8 @@ def run_job(argv: list[str], state: dict) -> int:
                           verdict.billing_code_dn if verdict.charge else None, reserved_pages)
         d.close()
         cupsio.debug(f"job {job.job_id}: {d.operations} LDAP operations")
+        _hook(config, job, "posthook", PYKOTAPHASE="AFTER", PYKOTAACTION=action, PYKOTAJOBSIZE=record_size,
+              PYKOTAJOBPRICE=record_price, PYKOTAPRECOMPUTEDJOBSIZE=size, PYKOTAPRECOMPUTEDJOBPRICE=verdict.price)
         if ok:
             from ..money import format as fmt
             what = f"{pages} page{'s' if pages != 1 else ''}"
@@ -272,6 +277,17 @@ def run_job(argv: list[str], state: dict) -> int:
         if counting is not None:
             counting.abandon()
         job.cleanup(keep=_keep(config, job.printer))
+
+
+def _hook(config, job, key, **values) -> None:
+    """prehook / posthook: a command run with the job's PYKOTA* variables (PyKota's)."""
+    command = config.get(key, None, job.printer)
+    if not command:
+        return
+    from . import commands
+    status, _ = commands.run(command, commands.job_env(job, **values))
+    if status:
+        cupsio.debug(f"{key} exited with {status}")
 
 
 def _keep(config, printer) -> bool:

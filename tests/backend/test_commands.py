@@ -41,3 +41,15 @@ def test_policy_external_creates_the_entry(rig, cups_home):
     rig.configure(**{queue: f"policy: external({script} %(username)s %(printername)s)"})
     assert rig.print(queue, 2).state == "completed"
     assert rig.counter("alice", queue) == 2
+
+
+def test_prehook_and_posthook(rig, tmp_path):
+    out = tmp_path / "hooks.txt"
+    queue = rig.queue()
+    rig.configure(f"prehook: echo \"$PYKOTAPHASE $PYKOTAUSERNAME $PYKOTAPRECOMPUTEDJOBSIZE\" >> {out}\n"
+                  f"posthook: echo \"$PYKOTAPHASE $PYKOTAACTION $PYKOTAJOBSIZE $PYKOTAJOBPRICE\" >> {out}\n")
+    printers.add_printer(rig.d, queue, price_per_page=100)
+    accounts.attach_user(rig.d, "alice", balance=5000)
+    quotas.add_user_quota(rig.d, "alice", queue)
+    assert rig.print(queue, 2).state == "completed"
+    assert out.read_text().splitlines() == ["BEFORE alice 2", "AFTER ALLOW 2 200"]
