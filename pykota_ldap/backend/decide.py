@@ -120,9 +120,7 @@ def _duplicate(config, d, job, now: datetime) -> Verdict | None:
         return None
     delay = config.get_int("duplicatesdelay", 0, job.printer, minimum=0)
     since = now - timedelta(seconds=delay or 86400)    # 0: the last day (PyKota's 0 never matched)
-    same = any(j.md5sum == job.md5 and j.action in (ALLOW, WARN)
-               for j in history.find_jobs(d, user=job.user, printer=job.printer, start=since))
-    if not same:
+    if history.same_job_since(d, job.user, job.printer, job.md5, since) is None:
         return None
     if setting.lower() in TRUE_WORDS:
         return Verdict(DENY, f"duplicate print jobs are not allowed on printer {job.printer}")

@@ -206,3 +206,15 @@ def charge_job_settled(d: Directory, job: Job, name: str, quota_dns: list[str], 
     except AlreadyExists:
         return False
     return True
+
+
+def same_job_since(d: Directory, user: str, printer: str, md5sum: str, since: datetime,
+                   actions: tuple[str, ...] = ("ALLOW", "WARN")) -> Job | None:
+    """The latest job of `user` on `printer` with the same data (MD5) since a moment, printed
+    (duplicate detection). One search on the indexed names and MD5, which match a handful of
+    entries; the date is compared here (a range filter on pkJobDate walks its whole index)."""
+    flt = esc.all_of("(objectClass=pkJob)", esc.eq("pkUserName", user), esc.eq("pkPrinterName", printer),
+                     esc.eq("pkMD5Sum", md5sum))
+    found = [job_from(dn, e) for dn, e in d.search(d.settings.jobbase, flt, JOB_ATTRS)]
+    found = [j for j in found if j.date and j.date >= since and j.action in actions]
+    return max(found, key=lambda j: j.date) if found else None

@@ -24,3 +24,15 @@ def test_reserve_then_settle(directory):
     quotas.reserve_pages(directory, quota.dn, 3, cap=10)
     quotas.release_pages(directory, quota.dn, 3)
     assert quotas.user_quotas(directory, "alice", ["lab"])["lab"].page_counter == 4
+
+
+def test_same_job_since(directory):
+    from datetime import timedelta
+    now = datetime.now(timezone.utc)
+    for n, (md5, action) in enumerate([("a" * 32, "ALLOW"), ("b" * 32, "ALLOW"), ("c" * 32, "DENY")]):
+        history.add_job(directory, Job(job_id=str(n), user="alice", printer="lab", date=now, action=action,
+                                       md5sum=md5))
+    assert history.same_job_since(directory, "alice", "lab", "a" * 32, now - timedelta(minutes=1)).job_id == "0"
+    assert history.same_job_since(directory, "alice", "lab", "c" * 32, now - timedelta(minutes=1)) is None
+    assert history.same_job_since(directory, "bob", "lab", "a" * 32, now - timedelta(minutes=1)) is None
+    assert history.same_job_since(directory, "alice", "lab", "a" * 32, now + timedelta(minutes=1)) is None
