@@ -165,3 +165,20 @@ def test_kyocera_prescribe_after_enter_language(tmp_path, dsc):
     data = (b"\x1b%-12345X@PJL ENTER LANGUAGE=POSTSCRIPT\r\n!R! RES;\r\nFRPO P1,2;\r\nEXIT;\r\n"
             + ps_document(3, dsc=dsc) + b"\x1b%-12345X")
     assert counted(tmp_path, data) == (3, 1)
+
+
+@pytest.mark.parametrize("options, copies, expected", [
+    ("", 1, 7), ("", 2, 14), ("number-up=2", 1, 4), ("number-up=2", 2, 8), ("page-ranges=2-5", 2, 8),
+])
+def test_cups_pstops(tmp_path, options, copies, expected):
+    """CUPS' pstops: N-up sheets, and copies written as PJL-framed repeated jobs."""
+    import os
+    program = "/usr/lib/cups/filter/pstops"
+    ppd = "/usr/share/ppd/cupsfilters/Generic-PDF_Printer-PDF.ppd"
+    if not (os.path.exists(program) and os.path.exists(ppd)):
+        pytest.skip("CUPS pstops or the cups-filters PPDs are not installed")
+    source = write(tmp_path, ps_document(7), "source.ps")
+    job = subprocess.run([program, "1", "user", "title", str(copies), options, str(source)],
+                         capture_output=True, timeout=60, env={**os.environ, "PPD": ppd}).stdout
+    result = count_pages(write(tmp_path, job))
+    assert result.total == expected

@@ -41,31 +41,26 @@ MAX_COPIES = 9999
 
 
 class _Page:
-    __slots__ = ("tally", "_marked", "copies", "hpgl", "defining_macro")
+    __slots__ = ("tally", "marked", "copies", "hpgl", "defining_macro")
 
     def __init__(self) -> None:
         self.tally = Tally()
-        self._marked = False
+        self.marked = False
         self.copies: int | None = None
         self.hpgl = False
         # Between ESC&f0X and ESC&f1X commands are stored in a macro, not
         # executed: they neither mark nor eject the page.
         self.defining_macro = False
 
-    @property
-    def marked(self) -> bool:
-        return self._marked
-
-    @marked.setter
-    def marked(self, value: bool) -> None:
+    def mark(self) -> None:
         if not self.defining_macro:
-            self._marked = value
+            self.marked = True
 
     def eject(self) -> None:
         if self.defining_macro:
             return
         self.tally.add(1, self.copies)
-        self._marked = False
+        self.marked = False
 
 
 def count(section: Section) -> SectionResult:
@@ -90,7 +85,7 @@ def count(section: Section) -> SectionResult:
                     page.eject()
                 return SectionResult(page.tally, resume)
         else:
-            page.marked = True
+            page.mark()
             buf.pos += 1
     if page.marked:
         page.eject()
@@ -145,8 +140,8 @@ def _escape(buf, page: _Page) -> int | None:
         if _carries_data(kind, group, command):
             buf.pos = pos
             size = max(0, int(value))
-            if kind == ord("*") and group == ord("b") and size:
-                page.marked = True
+            if size and not page.marked and kind == ord("*") and group == ord("b"):
+                page.mark()
             buf.skip(size, "PCL data")
             if final < 0x60:
                 return None
@@ -176,18 +171,18 @@ def _command(kind: int, group: int, command: int, value: float, page: _Page) -> 
         if page.marked:
             page.eject()
     elif key in _MARKING:
-        page.marked = True
+        page.mark()
     elif key == (ord("&"), ord("f"), ord("X")):
         if int(value) == 0:
             page.defining_macro = True
         elif int(value) == 1:
             page.defining_macro = False
         elif int(value) in (2, 3):  # execute / call macro
-            page.marked = True
+            page.mark()
     elif kind == ord("%") and group == 0:
         if command == ord("B"):  # enter HP-GL/2: it draws on the page
             page.hpgl = True
-            page.marked = True
+            page.mark()
         elif command == ord("A"):
             page.hpgl = False
 
