@@ -88,15 +88,25 @@ def _main(argv: list[str]) -> int:
     if len(argv) not in (5, 6):
         print(USAGE, file=sys.stderr)
         return FAILED
-    if not _state.get("in_helper"):
+    if not _state.get("in_helper") and os.path.exists(_helper_socket()):
         from .server import hand_over
-        code = hand_over(argv)                 # a resident helper (cupspykota --serve), if running
+        code = hand_over(argv)                 # a resident helper (cupspykota --serve) is running
         if code is not None:
             return code
     signal.signal(signal.SIGTERM, _on_sigterm)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     from .flow import run_job
     return run_job(argv, _state)
+
+
+def _helper_socket() -> str:
+    """server.socket_path, without importing the server module on every job."""
+    env = os.environ
+    if env.get("PYKOTA_BACKEND_SOCKET"):
+        return env["PYKOTA_BACKEND_SOCKET"]
+    if env.get("PYKOTA_HOME"):
+        return os.path.join(env["PYKOTA_HOME"], "cupspykota.sock")
+    return "/run/pykota/cupspykota.sock"
 
 
 def _admin(argv: list[str]) -> int:

@@ -76,3 +76,13 @@ def test_onbackenderror():
     assert _backend_error_policy(_Config(None), "q") == (0, 0.0, False)
     assert _backend_error_policy(_Config("charge, retry:3:2"), "q") == (3, 2.0, True)
     assert _backend_error_policy(_Config("nocharge,retry:0:5"), "q") == (-1, 5.0, False)
+
+
+@pytest.mark.parametrize("env", [{}, {"PYKOTA_HOME": "/etc/pk"}, {"PYKOTA_HOME": "/x", "PYKOTA_BACKEND_SOCKET": "/s"}])
+def test_helper_socket_paths_agree(monkeypatch, env):
+    from pykota_ldap.backend import main, server
+    for key in ("PYKOTA_HOME", "PYKOTA_BACKEND_SOCKET"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert main._helper_socket() == server.socket_path()
