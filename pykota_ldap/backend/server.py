@@ -135,6 +135,7 @@ def serve(path: str | None = None) -> int:
         listener.close()
 
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
     print(f"cupspykota: serving jobs on {path} (pid {os.getpid()})", file=sys.stderr, flush=True)
     try:
         while not stop["now"]:
@@ -154,6 +155,7 @@ def serve(path: str | None = None) -> int:
                 listener.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
                 code = 3
                 try:
                     code = _serve_job(conn)
