@@ -4,9 +4,10 @@
   hardware(snmp[:community][@host[:port]])
                                       prtMarkerLifeCount before and after (accounting/snmp.py);
                                       host defaults to the device URI's, port to 161
-  hardware(backend)                   the real backend's own `PAGE: total N` report (the socket
-                                      backend's SNMP count on PPD queues); the software count
-                                      when it reports nothing
+  hardware(backend)                   the real backend's own `PAGE: total N` report: the ipp
+                                      backend's from the printer's job-impressions-completed, the
+                                      socket backend's SNMP count on PPD queues; the software
+                                      count when it reports nothing (or 0)
 """
 from __future__ import annotations
 

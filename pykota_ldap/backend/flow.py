@@ -216,8 +216,8 @@ def run_job(argv: list[str], state: dict) -> int:
                 from .hardware import counter_after as read_after
                 counter_after = read_after(config, job, snmp, before, size)
                 pages = _hardware_pages(before, counter_after, size)
-            elif accounter.kind == "backend" and result.reported_pages is not None:
-                pages = result.reported_pages
+            elif accounter.kind == "backend" and result.reported_pages:
+                pages = result.reported_pages   # 0 / none: the printer does not count, use the precount
             else:
                 pages = size
         else:

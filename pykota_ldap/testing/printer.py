@@ -265,8 +265,11 @@ class Unavailable(RuntimeError):
 class IppEvePrinter:
     """`ippeveprinter` on a loopback port; jobs are kept in its spool directory."""
 
-    def __init__(self, name: str = "pkipp", port: int | None = None):
+    def __init__(self, name: str = "pkipp", port: int | None = None, command: str = "/bin/true"):
+        """command: what ippeveprinter runs on each job's file (its stderr ATTR: lines, e.g.
+        job-impressions-completed=N, become job attributes the ipp backend reports)."""
         self.name = name
+        self.command = command
         self.port = port or free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="pkipp"))
         self.process: subprocess.Popen | None = None
@@ -303,7 +306,7 @@ class IppEvePrinter:
     def _launch(self) -> "IppEvePrinter":
         log = open(self.dir / "ippeveprinter.log", "ab")
         self.process = subprocess.Popen(
-            ["ippeveprinter", "-p", str(self.port), "-c", "/bin/true", "-k", "-d", str(self.dir),
+            ["ippeveprinter", "-p", str(self.port), "-c", self.command, "-k", "-d", str(self.dir),
              "-f", "application/pdf,application/postscript,image/pwg-raster,image/urf,application/octet-stream",
              self.name], stdout=log, stderr=subprocess.STDOUT, env=self._env())
         log.close()

@@ -106,3 +106,24 @@ def test_checkout_script_never_exits_2():
 def test_installed_backend_is_root_only(rig):
     st = os.stat(rig.cups.backend_dir / "cupspykota")
     assert st.st_mode & 0o777 == 0o700 and st.st_uid == 0
+
+
+def test_ipp_printer_count_through_hardware_backend(rig, tmp_path):
+    """accounter hardware(backend): the IPP printer's job-impressions-completed, as the stock ipp
+    backend reports it (PAGE: total N), here one page more than the data (a banner, say)."""
+    script = tmp_path / "print.sh"
+    script.write_text("#!/bin/sh\nn=$(grep -c '^%%Page:' \"$1\")\n"
+                      "echo \"ATTR: job-impressions-completed=$((n + 1))\" >&2\n")
+    script.chmod(0o755)
+    tmp_path.chmod(0o755)
+    try:
+        ipp = IppEvePrinter(command=str(script)).__enter__()
+    except Unavailable as exc:
+        pytest.skip(str(exc))
+    with ipp:
+        queue = rig.queue(uri=ipp.uri)
+        rig.configure(**{queue: "accounter: hardware(backend)"})
+        _setup(rig, queue)
+        job = rig.cups.wait_job(queue, rig.print(queue, 3, wait=False), timeout=60)
+        assert job.state == "completed", rig.log(job.id)[-2000:]
+        assert rig.counter("alice", queue) == 4
