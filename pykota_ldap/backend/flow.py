@@ -109,7 +109,7 @@ def run_job(argv: list[str], state: dict) -> int:
     try:
         config = _config()
         job = from_argv(argv, dict(os.environ), config.get_choice("usernamecase", ("native", "upper", "lower"), "native"),
-                        config.get("winbind_separator"))
+                        config.get("winbind_separator"), config.get("striptitle", None, os.environ.get("PRINTER")))
         accounter = accounting.parse(config.get("accounter", None, job.printer))
         directory_wait = config.get_float("directorywait", 60.0, job.printer, minimum=0)
     except (ConfigError, accounting.AccounterError) as exc:
@@ -215,9 +215,11 @@ def run_job(argv: list[str], state: dict) -> int:
             if accounter.kind == "snmp" and snmp is not None:
                 from .hardware import counter_after as read_after
                 counter_after = read_after(config, job, snmp, before, size)
-                pages = _hardware_pages(before, counter_after, size)
+                pages = trust_job_size(config.get("trustjobsize", "yes", job.printer),
+                                       _hardware_pages(before, counter_after, size), size)
             elif accounter.kind == "backend" and result.reported_pages:
-                pages = result.reported_pages   # 0 / none: the printer does not count, use the precount
+                # 0 / none: the printer does not count, use the precount
+                pages = trust_job_size(config.get("trustjobsize", "yes", job.printer), result.reported_pages, size)
             else:
                 pages = size
         else:
@@ -288,6 +290,23 @@ def _hook(config, job, key, **values) -> None:
     status, _ = commands.run(command, commands.job_env(job, **values))
     if status:
         cupsio.debug(f"{key} exited with {status}")
+
+
+def trust_job_size(setting: str, measured: int, precomputed: int) -> int:
+    """PyKota's trustjobsize, when the printer's count differs from the precount:
+    yes (keep the printer's), >N:precomputed (the precount when the printer says more than N),
+    >N:M (M pages when the printer says more than N)."""
+    if measured == precomputed or not setting or setting.strip().lower() in ("yes", "y", "true", "1", "on"):
+        return measured
+    text = setting.strip().lower()
+    if text.startswith(">") and ":" in text:
+        limit, _, replacement = text[1:].partition(":")
+        try:
+            if measured > int(limit):
+                return precomputed if replacement.strip() == "precomputed" else int(replacement)
+        except ValueError:
+            cupsio.debug(f"trustjobsize: cannot read {setting!r}")
+    return measured
 
 
 def _keep(config, printer) -> bool:

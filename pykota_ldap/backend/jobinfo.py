@@ -133,8 +133,19 @@ class JobInfo:
                 pass
 
 
+def strip_title(title: str, pattern: str | None) -> str:
+    """striptitle: remove a prefix matching a shell pattern (e.g. smbprn.?????? from Samba)."""
+    if not pattern:
+        return title
+    import fnmatch
+    for end in range(len(title), 0, -1):
+        if fnmatch.fnmatchcase(title[:end], pattern):
+            return title[end:].lstrip()
+    return title
+
+
 def from_argv(argv: list[str], environ: dict[str, str], case: str = "native",
-              winbind_separator: str | None = None) -> JobInfo:
+              winbind_separator: str | None = None, title_prefix: str | None = None) -> JobInfo:
     """argv without the program name: job user title copies options [file]."""
     if len(argv) not in (5, 6):
         raise UsageError(f"expected 'job user title copies options [file]', got {len(argv)} arguments")
@@ -148,7 +159,8 @@ def from_argv(argv: list[str], environ: dict[str, str], case: str = "native",
     if not printer:
         raise UsageError("PRINTER is not set: cupspykota must be run by cupsd")
     return JobInfo(job_id=job_id, original_user=user,
-                   user=normalise_user(user, case, winbind_separator), title=title, copies=copies,
+                   user=normalise_user(user, case, winbind_separator), title=strip_title(title, title_prefix),
+                   copies=copies,
                    options_text=options_text, options=parse_options(options_text),
                    file_arg=argv[5] if len(argv) == 6 else None, printer=printer, device_uri=device_uri,
                    uri=inner_uri(device_uri), environ=dict(environ))

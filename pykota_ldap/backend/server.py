@@ -36,15 +36,20 @@ def socket_path(environ=os.environ) -> str:
     return "/run/pykota/cupspykota.sock"
 
 
+PRELOAD = ("pykota_ldap.directory.history", "pykota_ldap.directory.jobcontext", "pykota_ldap.directory.quotas",
+           "pykota_ldap.directory.accounts", "pykota_ldap.backend.decide", "pykota_ldap.backend.flow",
+           "pykota_ldap.backend.journal", "pykota_ldap.backend.notify", "pykota_ldap.backend.precount",
+           "pykota_ldap.backend.run", "pykota_ldap.accounting.pdl.counting", "pikepdf")
+
+
 def preload() -> None:
-    """Everything a job imports, once."""
-    from ..directory import history, jobcontext, quotas, accounts  # noqa: F401
-    from . import decide, flow, journal, notify, precount, run  # noqa: F401
-    try:
-        from ..accounting.pdl import counting  # noqa: F401
-        import pikepdf  # noqa: F401
-    except Exception:  # noqa: BLE001 - the page counter loads what it needs per job anyway
-        pass
+    """Everything a job imports, once (the page counter loads what it lacks per job anyway)."""
+    import importlib
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001
+            pass
 
 
 def _receive(conn: socket.socket) -> tuple[dict, list[int]]:

@@ -86,3 +86,18 @@ def test_helper_socket_paths_agree(monkeypatch, env):
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     assert main._helper_socket() == server.socket_path()
+
+
+def test_trustjobsize():
+    from pykota_ldap.backend.flow import trust_job_size
+    assert trust_job_size("yes", 12, 10) == 12
+    assert trust_job_size(">100:precomputed", 500, 10) == 10
+    assert trust_job_size(">100:precomputed", 50, 10) == 50
+    assert trust_job_size(">100:1", 500, 10) == 1
+
+
+def test_striptitle():
+    from pykota_ldap.backend.jobinfo import strip_title
+    assert strip_title("smbprn.000123 Report.pdf", "smbprn.??????") == "Report.pdf"
+    assert strip_title("Report.pdf", "smbprn.??????") == "Report.pdf"
+    assert strip_title("Report.pdf", None) == "Report.pdf"
