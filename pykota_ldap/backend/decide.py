@@ -130,8 +130,43 @@ def _duplicate(config, d, job, now: datetime) -> Verdict | None:
     return None
 
 
+def overwrite_ticket(config, job) -> tuple[str | None, str | None]:
+    """overwrite_jobticket (PyKota's): a command whose output may set USERNAME=, BILLINGCODE=,
+    REASON=, or refuse (DENY, AUTH=NO, AUTH=IMPOSSIBLE) or cancel (CANCEL); the last word wins,
+    and a refusal ignores a new user name or billing code. Returns (action or None, reason)."""
+    command = config.get("overwrite_jobticket", None, job.printer)
+    if not command:
+        return None, None
+    _, output = commands.run(command, commands.job_env(job))
+    action, reason, user, code = None, None, None, None
+    for line in (l.strip() for l in output.splitlines()):
+        upper = line.upper()
+        if upper in ("DENY", "AUTH=NO", "AUTH=IMPOSSIBLE"):
+            action = DENY
+        elif upper == "CANCEL":
+            action = CANCEL
+        elif upper.startswith("USERNAME="):
+            user = line.split("=", 1)[1].strip()
+        elif upper.startswith("BILLINGCODE="):
+            code = line.split("=", 1)[1].strip()
+        elif upper.startswith("REASON="):
+            reason = line.split("=", 1)[1].strip()
+    if action is None:
+        if user:
+            job.user = user
+        if code:
+            job.options["job-billing"] = code
+        return None, None
+    if action == CANCEL:
+        return CANCEL, reason or "print job cancelled"
+    return DENY, reason or "you are not allowed to print at this time"
+
+
 def decide(config, d, job, size: int, now: datetime) -> Verdict:
+    ticket_action, ticket_reason = overwrite_ticket(config, job)
     context = load_job_context(d, job.user, job.printer)
+    if ticket_action:
+        return Verdict(ticket_action, ticket_reason, record=not context.missing, charge=False, context=context)
     context, verdict = _apply_policy(config, d, job, context)
     if verdict:
         return verdict

@@ -53,3 +53,17 @@ def test_prehook_and_posthook(rig, tmp_path):
     quotas.add_user_quota(rig.d, "alice", queue)
     assert rig.print(queue, 2).state == "completed"
     assert out.read_text().splitlines() == ["BEFORE alice 2", "AFTER ALLOW 2 200"]
+
+
+def test_overwrite_jobticket(rig, tmp_path):
+    queue = rig.queue()
+    printers.add_printer(rig.d, queue)
+    for user in ("alice", "bob"):
+        accounts.attach_user(rig.d, user)
+        quotas.add_user_quota(rig.d, user, queue)
+    rig.configure(**{queue: "overwrite_jobticket: test \"$PYKOTAUSERNAME\" = alice && echo USERNAME=bob "
+                            "|| printf 'DENY\\nREASON=not from this room\\n'"})
+    assert rig.print(queue, 2, user="alice").state == "completed"
+    assert rig.counter("bob", queue) == 2 and rig.counter("alice", queue) == 0
+    refused = rig.print(queue, 1, user="bob")
+    assert refused.state == "canceled" and "not from this room" in refused.message
