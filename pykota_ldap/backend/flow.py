@@ -40,7 +40,7 @@ def _connect_and_decide(config, job, size_of, deadline):
             return d, verdict, size
         except DirectoryUnavailable as exc:
             if d is not None:
-                d.close()
+                _close(d)
             if not told:
                 cupsio.warning(f"directory unreachable, job {job.job_id} kept until it answers: "
                                f"{' '.join(str(exc).split())}")
@@ -181,7 +181,7 @@ def run_job(argv: list[str], state: dict) -> int:
                 _charge(config, d, record, name, [], 0, None, -verdict.reserved, None)
             cupsio.error(f"job {job.job_id} of {job.user} refused: {verdict.reason}")
             tell(config, job, verdict.action, verdict.reason, email)
-            d.close()
+            _close(d)
             return CANCEL
         if verdict.action == WARN:
             cupsio.warning(f"{job.user}: {verdict.reason}")
@@ -253,7 +253,7 @@ def run_job(argv: list[str], state: dict) -> int:
                           verdict.quota_dns if verdict.charge and (pages_charged or reserved_pages) else [],
                           pages_charged if verdict.charge else 0, verdict.user_dn, debit,
                           verdict.billing_code_dn if verdict.charge else None, reserved_pages)
-        d.close()
+        _close(d)
         cupsio.debug(f"job {job.job_id}: {d.operations} LDAP operations")
         _hook(config, job, "posthook", PYKOTAPHASE="AFTER", PYKOTAACTION=action, PYKOTAJOBSIZE=record_size,
               PYKOTAJOBPRICE=record_price, PYKOTAPRECOMPUTEDJOBSIZE=size, PYKOTAPRECOMPUTEDJOBPRICE=verdict.price)
@@ -279,6 +279,13 @@ def run_job(argv: list[str], state: dict) -> int:
         if counting is not None:
             counting.abandon()
         job.cleanup(keep=_keep(config, job.printer))
+
+
+def _close(d) -> None:
+    try:
+        d.close()
+    except Exception:  # noqa: BLE001 - a connection that died with the directory
+        pass
 
 
 def _hook(config, job, key, **values) -> None:
