@@ -209,69 +209,19 @@ def run_job(argv: list[str], state: dict) -> int:
             cupsio.warning(f"{result.message}; trying again in {pause} s ({attempt})")
             time.sleep(pause)
 
-        # Count after printing.
-        counter_after = None
-        if result.status == 0 or charge_on_error:
-            if accounter.kind == "snmp" and snmp is not None:
-                from .hardware import counter_after as read_after
-                counter_after = read_after(config, job, snmp, before, size)
-                pages = trust_job_size(config.get("trustjobsize", "yes", job.printer),
-                                       _hardware_pages(before, counter_after, size), size)
-            elif accounter.kind == "backend" and result.reported_pages:
-                # 0 / none: the printer does not count, use the precount
-                pages = trust_job_size(config.get("trustjobsize", "yes", job.printer), result.reported_pages, size)
-            else:
-                pages = size
-        else:
-            pages = 0
-        if snmp is not None:
-            snmp.close()
-        if lock is not None:
-            lock.close()
-
-        if not verdict.record:
-            return result.status
-        ok = result.status == 0
-        cancelled = bool(state.get("cancelled"))
-        action = verdict.action if ok else ("CANCEL" if cancelled else "PROBLEM")
-        if not verdict.charge:
-            pages_charged, price, debit = 0, 0, 0
-        else:
-            from .. import policy
-            ctx = verdict.context
-            pages_charged = pages
-            price = policy.job_price(pages, verdict.charged_printers, ctx.user.overcharge) if pages else 0
-            debit = price - verdict.reserved
-        if not verdict.charge:
-            record_size, record_price = (pages, 0)
-        else:
-            record_size, record_price = (pages_charged, price)
-        record = _history_job(config, job, action, record_size, record_price, size, verdict.price,
-                              counter_after if counter_after is not None else before)
-        reserved_pages = verdict.reserved_pages if verdict.charge else {}
-        outcome = _charge(config, d, record, name,
-                          verdict.quota_dns if verdict.charge and (pages_charged or reserved_pages) else [],
-                          pages_charged if verdict.charge else 0, verdict.user_dn, debit,
-                          verdict.billing_code_dn if verdict.charge else None, reserved_pages)
-        _close(d)
-        cupsio.debug(f"job {job.job_id}: {d.operations} LDAP operations")
-        _hook(config, job, "posthook", PYKOTAPHASE="AFTER", PYKOTAACTION=action, PYKOTAJOBSIZE=record_size,
-              PYKOTAJOBPRICE=record_price, PYKOTAPRECOMPUTEDJOBSIZE=size, PYKOTAPRECOMPUTEDJOBPRICE=verdict.price)
-        if ok:
-            from ..money import format as fmt
-            what = f"{pages} page{'s' if pages != 1 else ''}"
-            if verdict.charge:
-                cupsio.info(f"job {job.job_id}: {what} charged to {job.user}"
-                            + (f" (price {fmt(price)})" if price else "") + ("" if outcome != "journaled" else " [journal]"))
-            else:
-                cupsio.info(f"job {job.job_id}: {what} printed for {job.user}, not charged ({verdict.reason})")
+        # Count after printing and charge. Whatever goes wrong from here, a printed job must not
+        # go back to CUPS as failed (it would be printed again): exit 0 with the reason.
+        try:
+            return _account_and_charge(config, job, state, verdict, d, name, accounter, snmp, before, lock, result,
+                                       size, charge_on_error)
+        except Exception as exc:  # noqa: BLE001
+            if result.status != 0:
+                raise
+            import traceback
+            for line in traceback.format_exc().splitlines():
+                cupsio.debug(line)
+            cupsio.error(f"job {job.job_id} printed, but its accounting failed: {type(exc).__name__}: {exc}")
             return OK
-        if cancelled:
-            cupsio.info(f"job {job.job_id} cancelled while printing" + ("" if charge_on_error else " (not charged)"))
-            return OK
-        cupsio.error(f"job {job.job_id} not printed: {result.message}"
-                     + ("" if charge_on_error else " (not charged)"))
-        return result.status
     except DirectoryError as exc:
         cupsio.error(f"directory: {' '.join(str(exc).split())}")
         return STOP
@@ -279,6 +229,74 @@ def run_job(argv: list[str], state: dict) -> int:
         if counting is not None:
             counting.abandon()
         job.cleanup(keep=_keep(config, job.printer))
+
+
+def _account_and_charge(config, job, state, verdict, d, name, accounter, snmp, before, lock, result, size,
+                        charge_on_error) -> int:
+    """After the real backend: count, charge (or journal), tell; the job's exit code."""
+    # Count after printing.
+    counter_after = None
+    if result.status == 0 or charge_on_error:
+        if accounter.kind == "snmp" and snmp is not None:
+            from .hardware import counter_after as read_after
+            counter_after = read_after(config, job, snmp, before, size)
+            pages = trust_job_size(config.get("trustjobsize", "yes", job.printer),
+                                   _hardware_pages(before, counter_after, size), size)
+        elif accounter.kind == "backend" and result.reported_pages:
+            # 0 / none: the printer does not count, use the precount
+            pages = trust_job_size(config.get("trustjobsize", "yes", job.printer), result.reported_pages, size)
+        else:
+            pages = size
+    else:
+        pages = 0
+    if snmp is not None:
+        snmp.close()
+    if lock is not None:
+        lock.close()
+
+    if not verdict.record:
+        return result.status
+    ok = result.status == 0
+    cancelled = bool(state.get("cancelled"))
+    action = verdict.action if ok else ("CANCEL" if cancelled else "PROBLEM")
+    if not verdict.charge:
+        pages_charged, price, debit = 0, 0, 0
+    else:
+        from .. import policy
+        ctx = verdict.context
+        pages_charged = pages
+        price = policy.job_price(pages, verdict.charged_printers, ctx.user.overcharge) if pages else 0
+        debit = price - verdict.reserved
+    if not verdict.charge:
+        record_size, record_price = (pages, 0)
+    else:
+        record_size, record_price = (pages_charged, price)
+    record = _history_job(config, job, action, record_size, record_price, size, verdict.price,
+                          counter_after if counter_after is not None else before)
+    reserved_pages = verdict.reserved_pages if verdict.charge else {}
+    outcome = _charge(config, d, record, name,
+                      verdict.quota_dns if verdict.charge and (pages_charged or reserved_pages) else [],
+                      pages_charged if verdict.charge else 0, verdict.user_dn, debit,
+                      verdict.billing_code_dn if verdict.charge else None, reserved_pages)
+    _close(d)
+    cupsio.debug(f"job {job.job_id}: {d.operations} LDAP operations")
+    _hook(config, job, "posthook", PYKOTAPHASE="AFTER", PYKOTAACTION=action, PYKOTAJOBSIZE=record_size,
+          PYKOTAJOBPRICE=record_price, PYKOTAPRECOMPUTEDJOBSIZE=size, PYKOTAPRECOMPUTEDJOBPRICE=verdict.price)
+    if ok:
+        from ..money import format as fmt
+        what = f"{pages} page{'s' if pages != 1 else ''}"
+        if verdict.charge:
+            cupsio.info(f"job {job.job_id}: {what} charged to {job.user}"
+                        + (f" (price {fmt(price)})" if price else "") + ("" if outcome != "journaled" else " [journal]"))
+        else:
+            cupsio.info(f"job {job.job_id}: {what} printed for {job.user}, not charged ({verdict.reason})")
+        return OK
+    if cancelled:
+        cupsio.info(f"job {job.job_id} cancelled while printing" + ("" if charge_on_error else " (not charged)"))
+        return OK
+    cupsio.error(f"job {job.job_id} not printed: {result.message}"
+                 + ("" if charge_on_error else " (not charged)"))
+    return result.status
 
 
 def _close(d) -> None:
