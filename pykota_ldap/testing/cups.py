@@ -231,15 +231,22 @@ class Cupsd:
         args = ["ipptool", "-X", "-T", "10"]
         for key, value in variables.items():
             args += ["-d", f"{key}={value}"]
-        done = subprocess.run(args + [uri, str(self.dir / test)], capture_output=True)
-        try:
-            data = plistlib.loads(done.stdout)
-        except Exception as exc:
-            raise RuntimeError(f"ipptool: {done.stderr.decode(errors='replace')[-500:]} {done.stdout[-500:]!r}") from exc
-        tests = data.get("Tests") or [{}]
-        groups = tests[0].get("ResponseAttributes") or []
+        for attempt in range(3):            # a busy cupsd may drop one request: ask again
+            done = subprocess.run(args + [uri, str(self.dir / test)], capture_output=True)
+            try:
+                data = plistlib.loads(done.stdout)
+                tests = data.get("Tests") or [{}]
+                groups = tests[0].get("ResponseAttributes")
+                if groups is None and attempt < 2:
+                    raise ValueError("no response attributes")
+                break
+            except Exception as exc:
+                if attempt == 2:
+                    raise RuntimeError(f"ipptool: {done.stderr.decode(errors='replace')[-500:]} "
+                                       f"{done.stdout[-500:]!r}") from exc
+                time.sleep(0.2)
         merged = {}
-        for group in groups:
+        for group in groups or []:
             merged.update(group)
         return merged
 
