@@ -1,0 +1,67 @@
+"""How many pages a job used: the `accounter` directive.
+
+  software()                          the count made before printing (pdl page counter) [default]
+  hardware(snmp[:community][@host[:port]])
+                                      prtMarkerLifeCount before and after (accounting/snmp.py);
+                                      host defaults to the device URI's, port to 161
+  hardware(backend)                   the real backend's own `PAGE: total N` report: the ipp
+                                      backend's from the printer's job-impressions-completed, the
+                                      socket backend's SNMP count on PPD queues; the software
+                                      count when it reports nothing (or 0)
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SPEC = re.compile(r"^\s*(software|hardware)\s*\((.*)\)\s*$", re.I)
+
+
+class AccounterError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Accounter:
+    kind: str                       # software | snmp | backend
+    community: str = "public"
+    host: str | None = None
+    port: int = 161
+
+
+def parse(value: str | None) -> Accounter:
+    if not value:
+        return Accounter("software")
+    match = _SPEC.match(value)
+    if not match:
+        raise AccounterError(f"accounter: expected software(), hardware(snmp[:community]) or hardware(backend), got {value!r}")
+    kind, argument = match.group(1).lower(), match.group(2).strip()
+    if kind == "software":
+        if argument:
+            raise AccounterError("accounter: software(command) is not supported; use software()")
+        return Accounter("software")
+    if argument.lower() == "backend":
+        return Accounter("backend")
+    if argument.lower().startswith("snmp"):
+        rest = argument[4:]
+        community, host, port = "public", None, 161
+        if rest.startswith(":"):
+            rest = rest[1:]
+            if "@" in rest:
+                rest, where = rest.rsplit("@", 1)
+                host, _, port_text = where.partition(":")
+                port = int(port_text) if port_text else 161
+            community = rest or "public"
+        elif rest.startswith("@"):
+            host, _, port_text = rest[1:].partition(":")
+            port = int(port_text) if port_text else 161
+        elif rest:
+            raise AccounterError(f"accounter: cannot read {value!r}")
+        return Accounter("snmp", community=community, host=host or None, port=port)
+    raise AccounterError(f"accounter: hardware({argument}) is not supported; use hardware(snmp[:community]) or hardware(backend)")
+
+
+def precount(path: str, timeout: float):
+    """The pdl page counter on the job's data: PageCount(pages, copies, total, language)."""
+    from ..accounting.pdl import count_pages
+    return count_pages(path, timeout=timeout)

@@ -1,0 +1,122 @@
+"""`cupspykota --install`: put the backend where CUPS looks for it, and the config skeleton.
+
+- <backend dir>/cupspykota (default /usr/lib/cups/backend): the small script of backend/,
+  with this Python as its interpreter, owned by root, mode 0700 (so cupsd runs it as root:
+  it must read pykotadmin.conf, and it runs the real backend as CUPS would);
+- <config dir> (default /etc/pykota): pykota.conf and pykotadmin.conf (0600) from the samples,
+  only when they do not exist yet.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+SCRIPT = """#!{python} -S
+# cupspykota: the pykota-ldap CUPS backend (installed by `cupspykota --install`).
+# -S: no site processing at start-up (a few ms per job); the paths it would add are listed here.
+import sys
+sys.path[1:1] = {paths!r}
+import os
+try:
+    from pykota_ldap.backend.main import main
+except BaseException as exc:  # a broken install must stop the queue, not lose jobs
+    sys.stderr.write("ERROR: cupspykota: cannot load pykota_ldap: %s\\n" % (exc,))
+    sys.stderr.flush()
+    os._exit(4)
+code = main()
+sys.stderr.flush()
+sys.stdout.flush()
+os._exit(code)
+"""
+
+
+def _sys_path(python: str, *flags: str) -> list[str]:
+    import json
+    import subprocess
+    done = subprocess.run([python, *flags, "-c", "import sys, json; print(json.dumps(sys.path))"],
+                          capture_output=True, text=True, cwd="/", env={"PATH": "/usr/bin:/bin"})
+    try:
+        return json.loads(done.stdout)
+    except ValueError:
+        return []
+
+
+def _site_paths(python: str) -> list[str]:
+    """What `site` would add to sys.path for that interpreter (its site-packages, .pth paths)."""
+    bare = set(_sys_path(python, "-S"))
+    return [p for p in _sys_path(python) if p and p not in bare and os.path.isdir(p)]
+
+
+def _importable(python: str, paths: list[str]) -> bool:
+    import subprocess
+    code = f"import sys; sys.path[1:1] = {paths!r}; import pykota_ldap.backend.main"
+    return subprocess.run([python, "-S", "-c", code], cwd="/", env={"PATH": "/usr/bin:/bin"},
+                          capture_output=True).returncode == 0
+
+
+def backend_text(python: str | None = None, source_dir: str | None = None) -> str:
+    python = python or sys.executable
+    paths = ([source_dir] if source_dir else []) + _site_paths(python)
+    return SCRIPT.format(python=python, paths=paths)
+
+
+def _samples() -> Path:
+    here = Path(__file__).resolve().parent.parent.parent / "conf"
+    if here.is_dir():
+        return here
+    return Path(sys.prefix) / "share" / "pykota-ldap" / "conf"
+
+
+def install_backend(backend_dir: str | os.PathLike, python: str | None = None, source_dir: str | None = None) -> Path:
+    target = Path(backend_dir) / "cupspykota"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(".cupspykota.new")
+    temporary.write_text(backend_text(python, source_dir))
+    if os.geteuid() == 0:
+        os.chown(temporary, 0, 0)
+    temporary.chmod(0o700)
+    os.replace(temporary, target)
+    return target
+
+
+def install_config(config_dir: str | os.PathLike) -> list[Path]:
+    folder = Path(config_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, mode in (("pykota.conf", 0o644), ("pykotadmin.conf", 0o600)):
+        target = folder / name
+        if target.exists():
+            continue
+        shutil.copyfile(_samples() / f"{name}.sample", target)
+        target.chmod(mode)
+        written.append(target)
+    return written
+
+
+def install_command(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="cupspykota --install", exit_on_error=False, add_help=False)
+    parser.add_argument("--backend-dir", default="/usr/lib/cups/backend")
+    parser.add_argument("--config-dir", default=os.environ.get("PYKOTA_HOME") or "/etc/pykota")
+    parser.add_argument("--no-config", action="store_true")
+    try:
+        args = parser.parse_args(argv)
+    except (argparse.ArgumentError, SystemExit) as exc:
+        print(f"cupspykota --install: {exc}", file=sys.stderr)
+        return 1
+    source = None
+    if not _importable(sys.executable, _site_paths(sys.executable)):   # an editable install
+        source = str(Path(__file__).resolve().parent.parent.parent)
+    try:
+        target = install_backend(args.backend_dir, source_dir=source)
+        print(f"cupspykota: backend installed as {target} (root, 0700, python {sys.executable})")
+        if not args.no_config:
+            for path in install_config(args.config_dir):
+                print(f"cupspykota: wrote {path} (edit it)")
+    except OSError as exc:
+        print(f"cupspykota --install: {exc}", file=sys.stderr)
+        return 1
+    print("cupspykota: now point a queue at it: lpadmin -p QUEUE -v cupspykota:socket://printer:9100 ...")
+    return 0

@@ -1,0 +1,146 @@
+"""Charges kept on local disk while the directory cannot take them, applied exactly once later.
+
+One file per charge, `<name>.json`, written to a temporary name, fsync'ed, renamed, and the
+directory fsync'ed: after a crash the charge is either whole on disk or not there (and then the
+job was not reported as printed-and-charged either). The file holds the arguments of
+history.charge_job, whose unique entry name makes a replay idempotent: a charge that did reach
+the directory (the answer was lost) is found on replay and not applied again.
+
+Replayed at the start of every job (when the directory answers) and by `cupspykota --replay`.
+Where: `journaldir` in pykota.conf, else $PYKOTA_HOME/journal when PYKOTA_HOME is set, else
+/var/lib/pykota/journal.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+DEFAULT_DIR = "/var/lib/pykota/journal"
+
+
+def journal_dir(config) -> Path:
+    configured = config.get("journaldir")
+    if configured:
+        return Path(configured)
+    if os.environ.get("PYKOTA_HOME"):
+        return Path(os.environ["PYKOTA_HOME"]) / "journal"
+    return Path(DEFAULT_DIR)
+
+
+@dataclass
+class PendingCharge:
+    name: str
+    job: dict
+    quota_dns: list[str]
+    pages: int
+    user_dn: str | None
+    price: int
+    billing_code_dn: str | None = None
+    reserved_pages: dict | None = None
+
+    @classmethod
+    def of(cls, name, job, quota_dns, pages, user_dn, price, billing_code_dn=None,
+           reserved_pages=None) -> "PendingCharge":
+        fields = asdict(job)
+        fields["date"] = job.date.isoformat()
+        return cls(name, fields, list(quota_dns), pages, user_dn, price, billing_code_dn,
+                   dict(reserved_pages) if reserved_pages else None)
+
+    def apply(self, d) -> bool:
+        """The charge, in one transaction; False when the directory had it already."""
+        from ..directory.history import charge_job, charge_job_settled
+        if self.reserved_pages:
+            return charge_job_settled(d, self.job_object(), self.name, self.quota_dns, self.pages, self.user_dn,
+                                      self.price, self.billing_code_dn, self.reserved_pages)
+        return charge_job(d, self.job_object(), self.name, self.quota_dns, self.pages, self.user_dn, self.price,
+                          self.billing_code_dn)
+
+    def job_object(self):
+        from ..model import Job
+        fields = dict(self.job)
+        fields["date"] = datetime.fromisoformat(fields["date"])
+        return Job(**fields)
+
+
+def write(directory: Path, charge: PendingCharge) -> Path:
+    """Durably store one charge; returns its path."""
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    final = directory / f"{charge.name}.json"
+    temporary = directory / f".{charge.name}.tmp"
+    data = json.dumps(asdict(charge), sort_keys=True).encode()
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.rename(temporary, final)
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return final
+
+
+def pending(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.glob("*.json"))
+
+
+@dataclass
+class ReplayReport:
+    applied: int = 0
+    already: int = 0
+    failed: int = 0
+    errors: list[str] = None
+
+    def __str__(self) -> str:
+        return f"{self.applied} applied, {self.already} already in the directory, {self.failed} left"
+
+
+def replay(d, directory: Path, limit: int | None = None) -> ReplayReport:
+    """Apply the pending charges; each file is removed once the directory has the charge.
+    Concurrent replays (several jobs at once) lock each file, and charge_job's unique name
+    makes even a double apply harmless."""
+    from ..directory import DirectoryError, DirectoryUnavailable
+
+    report = ReplayReport(errors=[])
+    for path in pending(directory)[:limit]:
+        try:
+            handle = open(path, "rb")
+        except FileNotFoundError:
+            continue                               # another process applied it meanwhile
+        with handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue
+            if not path.exists():
+                continue
+            try:
+                charge = PendingCharge(**json.loads(handle.read()))
+            except (ValueError, TypeError) as exc:
+                report.failed += 1
+                report.errors.append(f"{path.name}: unreadable ({exc}); left for an admin")
+                continue
+            try:
+                new = charge.apply(d)
+            except DirectoryUnavailable:
+                report.failed += len(pending(directory))
+                raise
+            except DirectoryError as exc:
+                report.failed += 1
+                report.errors.append(f"{path.name}: {exc}")
+                continue
+            if new:
+                report.applied += 1
+            else:
+                report.already += 1
+            path.unlink(missing_ok=True)
+    return report

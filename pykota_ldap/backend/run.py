@@ -1,0 +1,125 @@
+"""Run the real backend as a child and pass its stderr lines through to CUPS unchanged.
+
+The child gets the real URI as DEVICE_URI and argv[0], the same job arguments (the normalised
+user name), the spool file (raw queues) or our copy of stdin, and CUPS' back and side channels
+(fds 3 and 4). Like cupsd, a world-executable backend (socket, ipp) runs as the CUPS user (lp)
+when we run as root; a 0700/0744 one (lpd, usb) stays root.
+"""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import stat
+import subprocess
+from dataclasses import dataclass
+
+from . import cupsio
+from .jobinfo import JobInfo
+
+_PAGE_TOTAL = re.compile(r"^PAGE:\s*total\s+(\d+)\s*$")
+_PAGE = re.compile(r"^PAGE:\s*(\d+)\s+(\d+)\s*$")
+
+
+@dataclass
+class RunResult:
+    status: int                     # exit status (1 when killed)
+    reported_pages: int | None      # from PAGE: lines, if any
+    killed: bool = False
+    message: str = ""
+
+
+def backend_path(scheme: str, environ: dict[str, str], own_path: str | None = None) -> str | None:
+    dirs = []
+    if environ.get("CUPS_SERVERBIN"):
+        dirs.append(os.path.join(environ["CUPS_SERVERBIN"], "backend"))
+    if own_path:
+        dirs.append(os.path.dirname(os.path.abspath(own_path)))
+    dirs.append("/usr/lib/cups/backend")
+    for folder in dirs:
+        candidate = os.path.join(folder, scheme)
+        if scheme and "/" not in scheme and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def _lp_ids():
+    import pwd
+    try:
+        entry = pwd.getpwnam("lp")
+        return entry.pw_uid, entry.pw_gid
+    except KeyError:
+        return None
+
+
+def _open_fds() -> tuple[int, ...]:
+    fds = []
+    for fd in (3, 4):
+        try:
+            os.fstat(fd)
+            fds.append(fd)
+        except OSError:
+            pass
+    return tuple(fds)
+
+
+class Runner:
+    """One run of the real backend; terminate() forwards a cancellation to it."""
+
+    def __init__(self):
+        self.process: subprocess.Popen | None = None
+
+    def terminate(self) -> None:
+        if self.process and self.process.poll() is None:
+            try:
+                self.process.send_signal(signal.SIGTERM)
+            except OSError:
+                pass
+
+    def run(self, job: JobInfo, path: str) -> RunResult:
+        env = dict(job.environ)
+        env["DEVICE_URI"] = job.uri
+        args = [job.uri, job.job_id, job.user, job.title, str(job.copies), job.options_text]
+        stdin = None
+        if job.raw_queue:
+            args.append(job.file_arg)
+            stdin = subprocess.DEVNULL
+        else:
+            stdin = open(job.data_path, "rb")
+        preexec = {}
+        mode = os.stat(path).st_mode
+        if os.geteuid() == 0 and mode & stat.S_IXOTH:
+            ids = _lp_ids()
+            if ids:
+                preexec = {"user": ids[0], "group": ids[1], "extra_groups": []}
+        reported_total, page_sum = None, 0
+        try:
+            self.process = subprocess.Popen(args, executable=path, stdin=stdin, stderr=subprocess.PIPE,
+                                            env=env, pass_fds=_open_fds(), **preexec)
+        except OSError as exc:
+            if stdin not in (None, subprocess.DEVNULL):
+                stdin.close()
+            return RunResult(1, None, message=f"cannot run {path}: {exc}")
+        finally:
+            pass
+        try:
+            for raw_line in self.process.stderr:
+                line = raw_line.decode("utf-8", "replace")
+                cupsio.raw(line)
+                stripped = line.strip()
+                match = _PAGE_TOTAL.match(stripped)
+                if match:
+                    reported_total = int(match.group(1))
+                    continue
+                match = _PAGE.match(stripped)
+                if match:
+                    page_sum += int(match.group(2))
+            status = self.process.wait()
+        finally:
+            if stdin not in (None, subprocess.DEVNULL):
+                stdin.close()
+        reported = reported_total if reported_total is not None else (page_sum or None)
+        if status < 0:
+            return RunResult(1, reported, killed=True, message=f"backend {os.path.basename(path)} was killed by signal {-status}")
+        message = "" if status == 0 else f"backend {os.path.basename(path)} returned {status}"
+        return RunResult(status, reported, message=message)
