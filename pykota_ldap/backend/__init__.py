@@ -8,7 +8,7 @@
   run         the real backend as a child, its stderr passed through unchanged
   accounting  pages after printing: software(), hardware(snmp...), hardware(backend)
   journal     charges that could not reach the directory, kept durably on local disk
-  charge      the one-transaction charge (history.charge_job) or the journal
+  charge      the exactly-once charge (history.charge_job) or the journal
   main        the flow and the exit codes chosen for every path
   install     copy the backend into CUPS' backend directory, the config skeleton into /etc/pykota
 

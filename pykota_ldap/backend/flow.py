@@ -65,7 +65,7 @@ def _history_job(config, job, action, size, price, precomputed_size, precomputed
 
 
 def _charge(config, d, record, name, quota_dns, pages, user_dn, debit, billing_dn, reserved_pages=None) -> str:
-    """One transaction; on a directory error the charge goes to the local journal (fsync)."""
+    """Charge exactly once; on a directory error the charge goes to the local journal (fsync)."""
     from ..directory import DirectoryError
     from .journal import PendingCharge, journal_dir, write
     charge = PendingCharge.of(name, record, quota_dns, pages, user_dn, debit, billing_dn, reserved_pages)

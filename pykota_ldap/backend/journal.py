@@ -51,13 +51,10 @@ class PendingCharge:
                    dict(reserved_pages) if reserved_pages else None)
 
     def apply(self, d) -> bool:
-        """The charge, in one transaction; False when the directory had it already."""
-        from ..directory.history import charge_job, charge_job_settled
-        if self.reserved_pages:
-            return charge_job_settled(d, self.job_object(), self.name, self.quota_dns, self.pages, self.user_dn,
-                                      self.price, self.billing_code_dn, self.reserved_pages)
+        """The charge, exactly once (history.charge_job); False when the directory had it already."""
+        from ..directory.history import charge_job
         return charge_job(d, self.job_object(), self.name, self.quota_dns, self.pages, self.user_dn, self.price,
-                          self.billing_code_dn)
+                          self.billing_code_dn, self.reserved_pages)
 
     def job_object(self):
         from ..model import Job
@@ -109,6 +106,7 @@ def replay(d, directory: Path, limit: int | None = None) -> ReplayReport:
     Concurrent replays (several jobs at once) lock each file, and charge_job's unique name
     makes even a double apply harmless."""
     from ..directory import DirectoryError, DirectoryUnavailable
+    from ..directory.history import replay_is_safe
 
     report = ReplayReport(errors=[])
     for path in pending(directory)[:limit]:
@@ -128,6 +126,11 @@ def replay(d, directory: Path, limit: int | None = None) -> ReplayReport:
             except (ValueError, TypeError) as exc:
                 report.failed += 1
                 report.errors.append(f"{path.name}: unreadable ({exc}); left for an admin")
+                continue
+            if not replay_is_safe(charge.job_object()):
+                report.failed += 1
+                report.errors.append(f"{path.name}: older than the directory's memory of applied charges; "
+                                     "check the history and apply it by hand if it is missing")
                 continue
             try:
                 new = charge.apply(d)

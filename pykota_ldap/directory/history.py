@@ -229,40 +229,6 @@ def jobs_between(d: Directory, start: datetime | None, end: datetime | None, **c
 
 # -- the CUPS backend (strict enforcement under concurrency) ----------------------------------
 
-def charge_job_settled(d: Directory, job: Job, name: str, quota_dns: list[str], pages: int,
-                       user_dn: str | None, price: int, billing_code_dn: str | None = None,
-                       reserved_pages: dict[str, int] | None = None) -> bool:
-    """charge_job for a job whose pages were reserved at admission (strict page quotas).
-
-    Like charge_job (one transaction keyed by the unique entry name, False on a replay), except
-    that each quota entry's pkPageCounter only moves by the difference between the pages
-    printed and the pages reserved on it (it may go down: a failed job gives the reservation
-    back); pkLifePageCounter counts the pages printed. `price` is the balance debit to apply
-    (the settled difference when the price was reserved too).
-    """
-    reserved_pages = reserved_pages or {}
-    dn = job_dn(d, name)
-    try:
-        with d.transaction():
-            d.add(dn, ["pkJob"], {"cn": name, **job_attributes(job)})
-            for quota_dn in quota_dns:
-                deltas = {}
-                difference = pages - reserved_pages.get(quota_dn, 0)
-                if difference:
-                    deltas["pkPageCounter"] = difference
-                if pages:
-                    deltas["pkLifePageCounter"] = pages
-                if deltas:
-                    d.increment(quota_dn, deltas)
-            if price and user_dn:
-                d.increment(user_dn, {"pkBalance": -price})
-            if billing_code_dn and (pages or price):
-                d.increment(billing_code_dn, {"pkPageCounter": pages, "pkBalance": -price})
-    except AlreadyExists:
-        return False
-    return True
-
-
 def same_job_since(d: Directory, user: str, printer: str, md5sum: str, since: datetime,
                    actions: tuple[str, ...] = ("ALLOW", "WARN")) -> Job | None:
     """The latest job of `user` on `printer` with the same data (MD5) since a moment, printed

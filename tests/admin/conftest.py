@@ -51,7 +51,7 @@ def admin_directory(config):
 
 def charge(d, user: str, printer: str, pages: int, when, price: int = 0, job_id: str = "1",
            title: str = "doc.pdf", host: str = "10.0.0.9", billing: str | None = None) -> None:
-    """Record a printed job the way the backend does (library call, one transaction)."""
+    """Record a printed job the way the backend does (library call, exactly once)."""
     from pykota_ldap.directory import accounts, history, quotas
     from pykota_ldap.model import Job
     job = Job(job_id=job_id, user=user, printer=printer, date=when, action="ALLOW", size=pages, price=price,
