@@ -1,0 +1,262 @@
+"""Write a plan to the directory.
+
+The plan becomes independent steps (attach an account, add a quota entry, set limits, credit
+an allocation, retire a quota entry). Steps are written in batches, each batch one transaction:
+one commit (one disk sync in slapd) for a hundred entries instead of a hundred. A batch that
+fails as a whole (something changed since the snapshot: another run, an admin) is replayed step
+by step, where each step knows which conflicts mean "already done" and are skipped.
+
+Every step is atomic and none depends on another, so an interrupted run leaves whole steps, and
+the next run's plan holds exactly the rest. Large plans are spread over several processes,
+each with its own connection (ldap3 spends its time encoding: threads would share one core).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import signal
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+from ..config import LDAPSettings
+from ..directory import AlreadyExists, AssertionFailed, Directory, NotFound
+from ..directory import accounts, quotas
+from ..directory import sync as store
+from ..model import User
+from .plan import Plan, allocation_credit
+from .rules import Allocation
+
+BATCH_SIZE = 100
+PARALLEL_FROM = 2000          # steps; below this, one connection is faster than starting workers
+CHUNK_BATCHES = 10            # batches handed to a worker at a time
+MAX_CREDIT_TRIES = 3
+
+
+@dataclass
+class Outcome:
+    done: int = 0
+    skipped: list[str] = field(default_factory=list)     # conflicts: what someone else did first
+
+    def merge(self, other: "Outcome") -> None:
+        self.done += other.done
+        self.skipped.extend(other.skipped)
+
+
+# -- steps -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AttachStep:
+    user: str
+    dn: str
+    limit_by: str
+    payments: tuple[tuple[str, int, str], ...]
+    when: datetime
+
+    def run(self, d: Directory) -> None:
+        store.attach_account(d, self.dn, self.user, self.limit_by, list(self.payments), self.when)
+
+    def run_alone(self, d: Directory) -> str | None:
+        try:
+            self.run(d)
+        except AssertionFailed:
+            return f"user {self.user}: pkAccount attached meanwhile by someone else, left as it is"
+        return None
+
+
+@dataclass(frozen=True)
+class QuotaAddStep:
+    user: str
+    printer: str
+    soft: int | None
+    hard: int | None
+
+    def run(self, d: Directory) -> None:
+        quotas.add_user_quota(d, self.user, self.printer, self.soft, self.hard)
+
+    def run_alone(self, d: Directory) -> str | None:
+        try:
+            self.run(d)
+        except AlreadyExists:
+            return f"user {self.user}: quota entry on {self.printer} created meanwhile, left as it is"
+        return None
+
+
+@dataclass(frozen=True)
+class LimitByStep:
+    user: str
+    dn: str
+    limit_by: str
+
+    def run(self, d: Directory) -> None:
+        accounts.set_user_fields(d, User(self.user, self.dn), limit_by=self.limit_by)
+
+    def run_alone(self, d: Directory) -> str | None:
+        try:
+            self.run(d)
+        except NotFound:
+            return f"user {self.user}: entry gone meanwhile"
+        return None
+
+
+@dataclass(frozen=True)
+class LimitsStep:
+    user: str
+    dn: str
+    soft: int | None
+    hard: int | None
+
+    def run(self, d: Directory) -> None:
+        quotas.set_limits(d, self.dn, self.soft, self.hard, clear_soft=self.soft is None,
+                          clear_hard=self.hard is None)
+
+    def run_alone(self, d: Directory) -> str | None:
+        try:
+            self.run(d)
+        except NotFound:
+            return f"user {self.user}: quota entry {self.dn} gone meanwhile"
+        return None
+
+
+@dataclass(frozen=True)
+class CreditStep:
+    user: str
+    dn: str
+    amount: int
+    allocation: Allocation
+    payment_name: str
+    description: str
+    when: datetime
+
+    def run(self, d: Directory, amount: int | None = None) -> None:
+        store.credit_balance(d, self.dn, self.user, amount or self.amount, self.allocation.cap,
+                             self.payment_name, self.description, self.when)
+
+    def run_alone(self, d: Directory) -> str | None:
+        amount = self.amount
+        for _ in range(MAX_CREDIT_TRIES):
+            try:
+                self.run(d, amount)
+                return None
+            except AlreadyExists:
+                return f"user {self.user}: {self.payment_name} credited meanwhile, not again"
+            except AssertionFailed:
+                # The balance rose since it was read: credit what the cap still allows.
+                amount = allocation_credit(store.read_balance(d, self.dn), self.allocation)
+                if amount == 0:
+                    return f"user {self.user}: balance reached the cap meanwhile, nothing credited"
+        return f"user {self.user}: balance kept changing, allocation left for the next run"
+
+
+@dataclass(frozen=True)
+class RetireStep:
+    user: str
+    dn: str
+
+    def run(self, d: Directory) -> None:
+        quotas.delete_quota(d, self.dn)          # a missing entry is not an error
+
+    def run_alone(self, d: Directory) -> str | None:
+        self.run(d)
+        return None
+
+
+def plan_steps(plan: Plan) -> list:
+    """The plan's writes as independent steps (groups are attached before, one by one)."""
+    steps: list = []
+    for change in plan.changes:
+        if change.attach:
+            payments = tuple((p.name, p.amount, p.description) for p in change.attach.payments)
+            steps.append(AttachStep(change.name, change.dn, change.attach.limit_by, payments, plan.now))
+        if change.limit_by:
+            steps.append(LimitByStep(change.name, change.dn, change.limit_by))
+        steps.extend(QuotaAddStep(change.name, q.printer, q.soft_limit, q.hard_limit) for q in change.quota_adds)
+        steps.extend(LimitsStep(change.name, c.dn, c.soft_limit, c.hard_limit) for c in change.limit_changes)
+        if change.credit:
+            steps.append(CreditStep(change.name, change.dn, change.credit.amount, change.rule.allocation,
+                                    change.credit.payment.name, change.credit.payment.description, plan.now))
+    if plan.options.prune:
+        for departure in plan.departures:
+            steps.extend(RetireStep(departure.user, q.dn) for q in departure.quotas)
+    return steps
+
+
+# -- running -----------------------------------------------------------------------------------
+
+def run_batch(d: Directory, steps: list) -> Outcome:
+    """The steps in one transaction; if it is refused, one by one."""
+    try:
+        with d.transaction():
+            for step in steps:
+                step.run(d)
+        return Outcome(done=len(steps))
+    except (AlreadyExists, AssertionFailed, NotFound):
+        outcome = Outcome()
+        for step in steps:
+            reason = step.run_alone(d)
+            if reason:
+                outcome.skipped.append(reason)
+            else:
+                outcome.done += 1
+        return outcome
+
+
+def _batches(steps: list, size: int) -> list[list]:
+    return [steps[i:i + size] for i in range(0, len(steps), size)]
+
+
+_worker_directory: Directory | None = None
+
+
+def _start_worker(settings: LDAPSettings) -> None:
+    global _worker_directory
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent decides; a batch is never cut short
+    _worker_directory = Directory(settings).connect()
+
+
+def _run_chunk(batches: list[list]) -> Outcome:
+    outcome = Outcome()
+    for batch in batches:
+        outcome.merge(run_batch(_worker_directory, batch))
+    return outcome
+
+
+def attach_groups(d: Directory, plan: Plan) -> Outcome:
+    outcome = Outcome()
+    for name, _dn in plan.groups_to_attach:
+        try:
+            accounts.attach_group(d, name, limit_by="noquota", description=None)
+            outcome.done += 1
+        except AlreadyExists:
+            outcome.skipped.append(f"group {name}: pkGroup attached meanwhile by someone else")
+    return outcome
+
+
+def apply_plan(d: Directory, plan: Plan, jobs: int = 1,
+               progress: Callable[[int], None] | None = None) -> Outcome:
+    """Write the plan; progress(n) is called as steps are done. jobs > 1: that many processes."""
+    outcome = attach_groups(d, plan)
+    steps = plan_steps(plan)
+    batches = _batches(steps, BATCH_SIZE)
+    if jobs <= 1 or len(steps) < PARALLEL_FROM:
+        for batch in batches:
+            outcome.merge(run_batch(d, batch))
+            if progress:
+                progress(len(batch))
+        return outcome
+
+    chunks = _batches(batches, CHUNK_BATCHES)
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
+                             initargs=(d.settings,)) as pool:
+        futures = {pool.submit(_run_chunk, chunk): sum(len(b) for b in chunk) for chunk in chunks}
+        try:
+            for future in as_completed(futures):
+                outcome.merge(future.result())
+                if progress:
+                    progress(futures[future])
+        except BaseException:
+            # Ctrl-C or an error: chunks not started are dropped, those running finish their batches.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    return outcome
