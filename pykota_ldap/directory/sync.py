@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from typing import Iterable, Iterator
 
 from ldap3 import MODIFY_ADD
+from ldap3.core.exceptions import LDAPInvalidFilterError
+from ldap3.operation.search import parse_filter
 
 from ..model import Group
 from ..sync.snapshot import Account, QuotaEntry
@@ -36,6 +38,15 @@ def _one(entry: dict, attr: str):
 
 def _int_or_none(value) -> int | None:
     return None if value in (None, "") else int(value)
+
+
+def filter_problem(text: str) -> str | None:
+    """Why a filter (e.g. a configured userfilter) is not valid LDAP, or None."""
+    try:
+        parse_filter(text, None, True, True, None, False)
+    except LDAPInvalidFilterError as exc:
+        return str(exc) or "invalid filter"
+    return None
 
 
 # -- reads -------------------------------------------------------------------------------------

@@ -22,6 +22,9 @@ def load_snapshot(d: Directory, rules: SyncRules, now: datetime, allocate: bool 
                   progress: Callable[[int], None] | None = None) -> Snapshot:
     """progress(n) is called for every entry read (users and quota entries, the bulk of it)."""
     progress = progress or (lambda n: None)
+    problem = store.filter_problem(rules.userfilter)
+    if problem:
+        raise rules.bad_userfilter(problem)
     accounts = list(_counted(store.read_accounts(d, rules.userfilter), progress))
     groups = store.read_groups(d, [rule.name for rule in rules.groups.values()])
     quotas = list(_counted(store.read_quota_limits(d), progress))

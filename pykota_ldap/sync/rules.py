@@ -84,6 +84,11 @@ class SyncRules:
     printers: tuple[str, ...]       # patterns
     defaults: Rule
     groups: dict[str, Rule]         # by group name, lower case
+    where: str = "pykota.conf"      # the file, for messages
+
+    def bad_userfilter(self, reason: str) -> SyncRuleError:
+        return SyncRuleError(f"{self.where} [sync]: userfilter: expected a valid LDAP filter ({reason}), "
+                             f"got '{self.userfilter}'")
 
     def rule_for(self, group_names) -> Rule:
         """The rule of a user in these groups: the most generous of their rules, or the defaults."""
@@ -169,6 +174,16 @@ class _Section:
         return milli
 
 
+def _one_filter(text: str) -> bool:
+    """One parenthesised filter, balanced (literal parentheses in values are escaped as \\28 \\29)."""
+    depth = 0
+    for index, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0 or (depth == 0 and index != len(text) - 1):
+            return False
+    return text.startswith("(") and depth == 0
+
+
 def _allocation(section: _Section) -> Allocation | None:
     value = section.get("allocate")
     if value is None or value.lower() == "none":
@@ -202,8 +217,7 @@ def parse_rules(sections: dict[str, dict[str, str]], where: str = "pykota.conf")
     main = _Section(where, SECTION, sections.get(SECTION) or {})
     main.check_keys(GLOBAL_KEYS)
     userfilter = main.get("userfilter") or DEFAULT_USERFILTER
-    if not (userfilter.startswith("(") and userfilter.endswith(")")
-            and userfilter.count("(") == userfilter.count(")")):
+    if not _one_filter(userfilter):
         raise main.bad("userfilter", "an LDAP filter in parentheses, e.g. (objectClass=posixAccount)", userfilter)
     printers = tuple(p for p in re.split(r"[\s,]+", main.get("printers") or "*") if p)
     defaults = _rule(main, "", Rule(""))
@@ -218,7 +232,7 @@ def parse_rules(sections: dict[str, dict[str, str]], where: str = "pykota.conf")
         section = _Section(where, name, values)
         section.check_keys(RULE_KEYS)
         groups[group.lower()] = _rule(section, group, replace(defaults, name=group))
-    return SyncRules(userfilter, printers, defaults, groups)
+    return SyncRules(userfilter, printers, defaults, groups, where)
 
 
 def rules_from_config(config) -> SyncRules:
