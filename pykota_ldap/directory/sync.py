@@ -129,5 +129,32 @@ def credit_balance(d: Directory, dn: str, user: str, amount: int, cap: int | Non
     """
     assertion = f"(pkBalance<={cap - amount})" if cap is not None else "(objectClass=pkAccount)"
     with d.transaction():
-        history.add_payment(d, user, amount, description, when, name=payment_name)
+        # The guarded increment first: if its check fails, it fails before anything else was done
+        # in the transaction (see prime_attribute_types for why that matters).
         d.increment(dn, {"pkBalance": amount, "pkLifeTimePaid": amount}, assertion=assertion)
+        history.add_payment(d, user, amount, description, when, name=payment_name)
+
+
+# A server bug, worked around. slapd 2.5 (back-mdb) keeps, in memory, the numbering it gives to an
+# attribute type the first time the database stores it. If that first time is inside a transaction
+# that then fails, the numbering stays in memory but not on disk, and every entry written afterwards
+# with that attribute is unreadable (mdb_entry_decode: "attribute index not recognized"; slapcat
+# crashes). Storing each attribute type once outside any transaction first makes this impossible.
+PROBE_QUOTA = {"pkUserName": "pksync-probe", "pkPrinterName": "pksync-probe", "pkSoftLimit": 0,
+               "pkHardLimit": 0, "pkDateLimit": "19700101000000Z", "pkPageCounter": 0, "pkLifePageCounter": 0,
+               "pkWarnCount": 0, "pkLimitBy": "noquota", "pkBalance": 0, "pkLifeTimePaid": 0, "pkOverCharge": 0,
+               "description": "pksync probe"}
+PROBE_PAYMENT = {"pkUserName": "pksync-probe", "pkAmount": 0, "pkPaymentDate": "19700101000000Z",
+                 "description": "pksync probe"}
+
+
+def prime_attribute_types(d: Directory) -> None:
+    """Make the database know every attribute type pksync writes in transactions (see above):
+    add, then delete, one probe entry of each kind. Run before any batch of writes."""
+    s = d.settings
+    probes = [(d.dn("cn", "pksync-probe", s.userquotabase), ["pkUserQuota", "pkAccount"], PROBE_QUOTA),
+              (d.dn("cn", "pksync-probe", s.paymentbase), ["pkPayment"], PROBE_PAYMENT)]
+    for dn, classes, attributes in probes:
+        d.delete(dn)                       # left by an interrupted run, if any
+        d.add(dn, classes, {"cn": "pksync-probe", **attributes})
+        d.delete(dn)

@@ -237,6 +237,8 @@ def apply_plan(d: Directory, plan: Plan, jobs: int = 1,
     """Write the plan; progress(n) is called as steps are done. jobs > 1: that many processes."""
     outcome = attach_groups(d, plan)
     steps = plan_steps(plan)
+    if steps:
+        store.prime_attribute_types(d)
     batches = _batches(steps, BATCH_SIZE)
     if jobs <= 1 or len(steps) < PARALLEL_FROM:
         for batch in batches:

@@ -105,7 +105,7 @@ def test_credit_is_refused_by_the_server_when_a_concurrent_credit_came_first(syn
     step = CreditStep("prof2", dn, 5000, Allocation("weekly", 10000, 100000), "allocation-x-prof2", "t", when)
     assert step.run_alone(directory) is None                  # re-read: only 2.00 fits under the cap
     assert balance(sync) == 100000
-    assert step.run_alone(directory) == "user prof2: allocation-x-prof2 credited meanwhile, not again"
+    assert step.run_alone(directory) == "user prof2: balance reached the cap meanwhile, nothing credited"
     with pytest.raises(AlreadyExists):
         store.credit_balance(directory, dn, "prof2", 1, None, "allocation-x-prof2", "test", when)
     assert balance(sync) == 100000
