@@ -112,6 +112,9 @@ def attach_account(d: Directory, dn: str, user: str, limit_by: str, payments: li
     changes = {"objectClass": [(MODIFY_ADD, ["pkAccount"])], "pkLimitBy": [(MODIFY_ADD, [limit_by])],
                "pkBalance": [(MODIFY_ADD, [balance])], "pkLifeTimePaid": [(MODIFY_ADD, [balance])],
                "pkOverCharge": [(MODIFY_ADD, [1000])]}
+    if not payments:                 # one operation: atomic by itself
+        d.modify(dn, changes, assertion="(!(objectClass=pkAccount))")
+        return
     with d.transaction():
         d.modify(dn, changes, assertion="(!(objectClass=pkAccount))")
         for name, amount, description in payments:
@@ -135,7 +138,7 @@ def credit_balance(d: Directory, dn: str, user: str, amount: int, cap: int | Non
         history.add_payment(d, user, amount, description, when, name=payment_name)
 
 
-# A server bug, worked around. slapd 2.5 (back-mdb) keeps, in memory, the numbering it gives to an
+# A server bug, worked around. slapd 2.5.13 (back-mdb) keeps, in memory, the numbering it gives to an
 # attribute type the first time the database stores it. If that first time is inside a transaction
 # that then fails, the numbering stays in memory but not on disk, and every entry written afterwards
 # with that attribute is unreadable (mdb_entry_decode: "attribute index not recognized"; slapcat

@@ -1,15 +1,15 @@
 """Write a plan to the directory.
 
 The plan becomes independent steps (attach an account, add a quota entry, set limits, credit
-an allocation, retire a quota entry). Steps are written in batches, each batch one transaction
-sent in one go (directory.pipeline): one commit (one disk sync in slapd) and two round trips for
-a hundred entries instead of a hundred of each. A batch that
-fails as a whole (something changed since the snapshot: another run, an admin) is replayed step
-by step, where each step knows which conflicts mean "already done" and are skipped.
+an allocation, retire a quota entry). A step that is one LDAP operation is written through
+directory.pipeline (cheap encoding, several requests in flight); a step that must change two
+entries together (an account with its first payments, a credit with its payment) is one
+transaction of its own. When a step fails because something changed since the snapshot (another
+run, an admin), it is tried again alone, and it knows which conflicts mean "already done".
 
 Every step is atomic and none depends on another, so an interrupted run leaves whole steps, and
 the next run's plan holds exactly the rest. Large plans can be spread over several processes,
-each with its own connection (--jobs; threads would share one core for the encoding).
+each with its own connection (--jobs).
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from ..config import LDAPSettings
 from ..directory import AlreadyExists, AssertionFailed, Directory, NotFound
 from ..directory import accounts, quotas
 from ..directory import sync as store
-from ..directory.pipeline import PipelinedTransaction
+from ..directory.pipeline import PipelinedWrites
 from ..model import User
 from .plan import Plan, allocation_credit
 from .rules import Allocation
@@ -55,6 +55,10 @@ class AttachStep:
     payments: tuple[tuple[str, int, str], ...]
     when: datetime
 
+    @property
+    def single_operation(self) -> bool:
+        return not self.payments           # with payments: a transaction of its own
+
     def run(self, d: Directory) -> None:
         store.attach_account(d, self.dn, self.user, self.limit_by, list(self.payments), self.when)
 
@@ -68,6 +72,7 @@ class AttachStep:
 
 @dataclass(frozen=True)
 class QuotaAddStep:
+    single_operation = True
     user: str
     printer: str
     soft: int | None
@@ -86,6 +91,7 @@ class QuotaAddStep:
 
 @dataclass(frozen=True)
 class LimitByStep:
+    single_operation = True
     user: str
     dn: str
     limit_by: str
@@ -103,6 +109,7 @@ class LimitByStep:
 
 @dataclass(frozen=True)
 class LimitsStep:
+    single_operation = True
     user: str
     dn: str
     soft: int | None
@@ -122,6 +129,7 @@ class LimitsStep:
 
 @dataclass(frozen=True)
 class CreditStep:
+    single_operation = False                # the credit and its payment: one transaction
     user: str
     dn: str
     amount: int
@@ -152,6 +160,7 @@ class CreditStep:
 
 @dataclass(frozen=True)
 class RetireStep:
+    single_operation = True
     user: str
     dn: str
 
@@ -186,22 +195,25 @@ def plan_steps(plan: Plan) -> list:
 # -- running -----------------------------------------------------------------------------------
 
 def run_batch(d: Directory, steps: list) -> Outcome:
-    """The steps in one transaction, sent in one go; if it is refused, one by one."""
-    try:
-        batch = PipelinedTransaction(d)
-        for step in steps:
-            step.run(batch)
-        batch.commit()
-        return Outcome(done=len(steps))
-    except (AlreadyExists, AssertionFailed, NotFound):
-        outcome = Outcome()
-        for step in steps:
+    """Single-operation steps pipelined, the others one by one; conflicts retried alone."""
+    writes = PipelinedWrites(d)
+    piped, alone = [], []
+    for step in steps:
+        (piped if step.single_operation else alone).append(step)
+    for step in piped:
+        step.run(writes)
+    retry = [step for step, error in zip(piped, writes.flush()) if error is not None]
+    outcome = Outcome(done=len(piped) - len(retry))
+    for step in retry + alone:
+        try:
             reason = step.run_alone(d)
-            if reason:
-                outcome.skipped.append(reason)
-            else:
-                outcome.done += 1
-        return outcome
+        except (AlreadyExists, AssertionFailed, NotFound) as exc:
+            reason = f"user {step.user}: {exc}"
+        if reason:
+            outcome.skipped.append(reason)
+        else:
+            outcome.done += 1
+    return outcome
 
 
 def _batches(steps: list, size: int) -> list[list]:

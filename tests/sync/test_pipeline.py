@@ -1,4 +1,4 @@
-"""The pipelined transaction: the BER it sends, and what the server does with it."""
+"""Pipelined writes: the BER they send, and what the server does with them."""
 from __future__ import annotations
 
 import pytest
@@ -7,8 +7,8 @@ from ldap3.operation.add import add_operation
 from ldap3.operation.modify import modify_operation
 from pyasn1.codec.ber import encoder
 
-from pykota_ldap.directory import AlreadyExists, AssertionFailed, NotFound
-from pykota_ldap.directory.pipeline import PipelinedTransaction, _integer, add_request, modify_request
+from pykota_ldap.directory import AlreadyExists, AssertionFailed, DirectoryError, NotFound
+from pykota_ldap.directory.pipeline import PipelinedWrites, _integer, add_request, modify_request
 from synchelpers import PEOPLE, QUOTAS
 
 DN = f"cn=x@hp1,{QUOTAS}"
@@ -25,33 +25,42 @@ def test_requests_encode_like_ldap3():
         b"\x02\x01\x00", b"\x02\x01\x7f", b"\x02\x02\x00\x80", b"\x02\x01\xff", b"\x02\x02\xff\x7f"]
 
 
-def test_one_transaction_all_or_nothing(sync, directory):
+def test_writes_and_their_outcomes(sync, directory):
     sync.add(f"dn: {DN}\nobjectClass: pkUserQuota\ncn: x@hp1\npkUserName: x\npkPrinterName: hp1\n"
              "pkPageCounter: 5\npkSoftLimit: 1\n")
-    batch = PipelinedTransaction(directory)
-    batch.add(f"cn=y@hp1,{QUOTAS}", ["pkUserQuota"], {"cn": "y@hp1", "pkUserName": "y", "pkPrinterName": "hp1"})
-    batch.increment(DN, {"pkPageCounter": 3})
-    batch.modify(DN, {"pkSoftLimit": [(MODIFY_DELETE, [])]}, assertion="(pkSoftLimit=1)")
-    assert len(batch) == 3
-    batch.commit()
+    writes = PipelinedWrites(directory)
+    writes.add(f"cn=y@hp1,{QUOTAS}", ["pkUserQuota"], {"cn": "y@hp1", "pkUserName": "y", "pkPrinterName": "hp1"})
+    writes.increment(DN, {"pkPageCounter": 3})
+    writes.modify(DN, {"pkSoftLimit": [(MODIFY_DELETE, [])]}, assertion="(pkSoftLimit=1)")
+    writes.add(DN, ["pkUserQuota"], {"cn": "x@hp1", "pkUserName": "x", "pkPrinterName": "hp1"})
+    writes.increment(DN, {"pkPageCounter": 1}, assertion="(pkPageCounter=0)")
+    writes.modify(f"cn=nosuch,{QUOTAS}", {"pkSoftLimit": [(MODIFY_REPLACE, ["1"])]})
+    writes.delete(f"cn=nosuch,{QUOTAS}")                    # not there: done, like Directory.delete
+    assert len(writes) == 7
+    outcomes = writes.flush()
+    assert [type(o).__name__ for o in outcomes] == [
+        "NoneType", "NoneType", "NoneType", "AlreadyExists", "AssertionFailed", "NotFound", "NoneType"]
+    assert isinstance(outcomes[3], AlreadyExists) and DN.lower() in str(outcomes[3]).lower()
+    assert len(writes) == 0 and writes.flush() == []
     assert sync.quotas("x")["hp1"]["pkpagecounter"] == ["8"] and "pksoftlimit" not in sync.quotas("x")["hp1"]
     assert set(sync.quotas()) == {"x@hp1", "y@hp1"}
-
-    for write, error in ((lambda b: b.add(DN, ["pkUserQuota"], {"cn": "x@hp1", "pkUserName": "x",
-                                                              "pkPrinterName": "hp1"}), AlreadyExists),
-                         (lambda b: b.increment(DN, {"pkPageCounter": 1}, assertion="(pkPageCounter=5)"),
-                          AssertionFailed),
-                         (lambda b: b.delete(f"cn=nosuch,{QUOTAS}"), NotFound)):
-        batch = PipelinedTransaction(directory)
-        batch.add(f"cn=z@hp1,{QUOTAS}", ["pkUserQuota"], {"cn": "z@hp1", "pkUserName": "z", "pkPrinterName": "hp1"})
-        write(batch)
-        with pytest.raises(error):
-            batch.commit()
-        assert "z@hp1" not in sync.quotas()                  # the first write was rolled back too
     # The connection goes on working for ordinary operations.
     assert directory.read(f"uid=toto,{PEOPLE}", ["uid"]) == {"uid": ["toto"]}
 
 
-def test_no_reads_inside(directory):
-    with pytest.raises(Exception, match="no reads"):
-        PipelinedTransaction(directory).search(PEOPLE, "(uid=*)")
+def test_many_writes_in_flight(sync, directory):
+    writes = PipelinedWrites(directory)
+    for i in range(300):
+        name = f"u{i}" + "é" * (i % 90)                    # long names: multi-byte BER lengths
+        writes.add(f"cn={name}@hp1,{QUOTAS}", ["pkUserQuota"], {"cn": f"{name}@hp1", "pkUserName": name,
+                                                              "pkPrinterName": "hp1"})
+    assert writes.flush() == [None] * 300
+    assert len(sync.search(QUOTAS, "(objectClass=pkUserQuota)", "1.1")) == 300
+
+
+def test_no_reads_nor_transactions(directory):
+    with pytest.raises(DirectoryError, match="no reads"):
+        PipelinedWrites(directory).search(PEOPLE, "(uid=*)")
+    with pytest.raises(DirectoryError, match="no transactions"):
+        with PipelinedWrites(directory).transaction():
+            pass
