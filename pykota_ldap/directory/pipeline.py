@@ -11,7 +11,7 @@ Why no RFC 5805 transaction around a batch, although one commit per batch would 
 slapd 2.5.13 (Debian 12) segfaults when a transaction ends while the thread of one of its
 operations is still finishing, which a client that answers quickly makes likely (seen within a
 few thousand adds); and a transaction that fails after storing an attribute type for the first
-time corrupts back-mdb (see directory.sync.prime_attribute_types).
+time leaves back-mdb unable to read what is written next (see docs/sync.md).
 
 The encoder covers what these writes need: AddRequest, ModifyRequest (add, delete, replace,
 increment), DelRequest, with the assertion control.

@@ -1,9 +1,9 @@
 """What account provisioning (pksync) reads and writes.
 
 Reads are a handful of paged searches asking only for the attributes the plan needs (a no-op run
-over 100,000 accounts must stay cheap). Writes are the few steps that pksync adds to the area
-modules: attaching an account together with its starting payments, and crediting an allocation
-under a cap. Each of them is one transaction, so an interrupted run leaves whole steps only.
+over 100,000 accounts must stay cheap). Writes are the two steps that pksync adds to the area
+modules, each touching two entries: attaching an account together with its starting payments,
+and crediting an allocation under a cap with its payment (see the note above attach_account).
 """
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ from ldap3.core.exceptions import LDAPInvalidFilterError
 from ldap3.operation.search import parse_filter
 
 from ..model import Group
-from ..sync.snapshot import Account, QuotaEntry
+from ..sync.snapshot import Account, PaymentRecord, QuotaEntry
 from . import accounts, history
 from . import escaping as esc
 from .core import Directory
+from .errors import AlreadyExists, AssertionFailed
 from .records import to_time
 
-ACCOUNT_ATTRS = ["objectClass", "pkLimitBy", "pkBalance"]
+ACCOUNT_ATTRS = ["objectClass", "pkLimitBy", "pkBalance", "pkLifeTimePaid", "entryUUID"]
 QUOTA_LIMIT_ATTRS = ["pkUserName", "pkPrinterName", "pkSoftLimit", "pkHardLimit"]
 
 
@@ -61,7 +62,9 @@ def read_accounts(d: Directory, userfilter: str) -> Iterator[Account]:
         limit_by = _one(entry, "pklimitby")
         yield Account(name=str(_one(entry, rdn.lower())), dn=dn, managed="pkaccount" in classes,
                       limit_by=limit_by.lower() if limit_by else None,
-                      balance=int(_one(entry, "pkbalance") or 0))
+                      balance=int(_one(entry, "pkbalance") or 0),
+                      lifetime_paid=int(_one(entry, "pklifetimepaid") or 0),
+                      uuid=str(_one(entry, "entryuuid") or ""))
 
 
 def read_groups(d: Directory, names: Iterable[str]) -> list[Group]:
@@ -87,77 +90,89 @@ def read_quota_limits(d: Directory) -> Iterator[QuotaEntry]:
                          hard_limit=_int_or_none(_one(entry, "pkhardlimit")))
 
 
-def read_payment_names(d: Directory, since: datetime) -> set[str]:
-    """Lower-cased entry names of the payments recorded since a moment (a day of margin added)."""
+def read_payments(d: Directory, since: datetime) -> dict[str, PaymentRecord]:
+    """Payments recorded since a moment (a day of margin added), by lower-cased entry name."""
     flt = esc.all_of("(objectClass=pkPayment)", f"(pkPaymentDate>={to_time(since - timedelta(days=1))})")
-    return {esc.rdn_value(dn)[1].lower() for dn, _ in d.search_paged(d.settings.paymentbase, flt, ["cn"])}
-
-
-def read_balance(d: Directory, dn: str) -> int:
-    entry = _lower_keys(d.read(dn, ["pkBalance"]) or {})
-    return int(_one(entry, "pkbalance") or 0)
+    found = {}
+    for dn, entry in d.search_paged(d.settings.paymentbase, flt, ["cn", "pkAmount", "description"]):
+        entry = _lower_keys(entry)
+        name = str(_one(entry, "cn") or esc.rdn_value(dn)[1])
+        found[name.lower()] = PaymentRecord(name, int(_one(entry, "pkamount") or 0),
+                                            str(_one(entry, "description") or ""))
+    return found
 
 
 # -- writes ------------------------------------------------------------------------------------
+#
+# No RFC 5805 transaction here, on purpose. On slapd 2.5.13 (Debian 12), measured with this code:
+# a transaction ending while the thread of one of its operations is still finishing makes slapd
+# segfault (likely when the client is fast or the machine busy), and a transaction that fails
+# after storing an attribute type for the first time leaves back-mdb unable to read what is
+# written next. So each step below orders plain writes so that every interruption leaves a state
+# the next run recognises, and never gives money twice.
 
 def attach_account(d: Directory, dn: str, user: str, limit_by: str, payments: list[tuple[str, int, str]],
                    when: datetime) -> None:
     """pkAccount on an existing user entry, its balance being the sum of `payments` (name, amount,
-    description), each recorded as a payment entry, in one transaction.
+    description), each recorded as a payment entry.
 
-    The assertion makes it happen once: if the entry got pkAccount meanwhile (another run, an
-    admin), nothing is written, and the payments are not given twice.
+    The payments are written first, under names that the next run would choose again (the entry's
+    entryUUID or the period is in them): an interrupted attach is finished by the next run, whose
+    payment adds collide harmlessly. The attach itself asserts that the entry has no pkAccount
+    yet, so the balance is given once; if someone attached it meanwhile, our payments are removed
+    again and AssertionFailed is raised.
     """
     balance = sum(amount for _, amount, _ in payments)
+    for name, amount, description in payments:
+        try:
+            history.add_payment(d, user, amount, description, when, name=name)
+        except AlreadyExists:
+            pass                                    # written by an interrupted run: same name, ours
     changes = {"objectClass": [(MODIFY_ADD, ["pkAccount"])], "pkLimitBy": [(MODIFY_ADD, [limit_by])],
                "pkBalance": [(MODIFY_ADD, [balance])], "pkLifeTimePaid": [(MODIFY_ADD, [balance])],
                "pkOverCharge": [(MODIFY_ADD, [1000])]}
-    if not payments:                 # one operation: atomic by itself
+    try:
         d.modify(dn, changes, assertion="(!(objectClass=pkAccount))")
-        return
-    with d.transaction():
-        d.modify(dn, changes, assertion="(!(objectClass=pkAccount))")
-        for name, amount, description in payments:
-            history.add_payment(d, user, amount, description, when, name=name)
+    except AssertionFailed:
+        for name, _, _ in payments:
+            d.delete(payment_dn(d, name))
+        raise
 
 
-def credit_balance(d: Directory, dn: str, user: str, amount: int, cap: int | None, payment_name: str,
-                   description: str, when: datetime) -> None:
-    """Credit the balance with Modify-Increment and record the payment, in one transaction.
+def payment_dn(d: Directory, name: str) -> str:
+    return d.dn("cn", name, d.settings.paymentbase)
 
-    payment_name is the exactly-once key (a repeat collides: AlreadyExists). With a cap the
-    server checks, in the same step, that the balance is still low enough for the credit not
-    to pass it (AssertionFailed otherwise: a concurrent credit came first; re-read and retry).
-    A concurrent charge only lowers the balance, so it never makes the check wrong.
+
+def credit_balance(d: Directory, dn: str, user: str, amount: int, cap: int | None, lifetime_paid: int,
+                   payment_name: str, description: str, when: datetime, payment_written: bool = False) -> None:
+    """Credit the balance once: the payment first (its name is the exactly-once key), then a
+    Modify-Increment that the server applies only if nothing was paid in since the plan was made
+    (pkLifeTimePaid still `lifetime_paid`) and the cap still allows the amount.
+
+    The payment's description ends with "lifetime paid before N": if a run stops between the two
+    writes, the next one sees pkLifeTimePaid still at N and applies the increment then
+    (payment_written=True). A charge only lowers the balance, so it never makes the cap check
+    wrong. AlreadyExists: this period was credited already; AssertionFailed: re-read and retry.
     """
-    assertion = f"(pkBalance<={cap - amount})" if cap is not None else "(objectClass=pkAccount)"
-    with d.transaction():
-        # The guarded increment first: if its check fails, it fails before anything else was done
-        # in the transaction (see prime_attribute_types for why that matters).
-        d.increment(dn, {"pkBalance": amount, "pkLifeTimePaid": amount}, assertion=assertion)
-        history.add_payment(d, user, amount, description, when, name=payment_name)
+    if not payment_written:
+        history.add_payment(d, user, amount, f"{description}, lifetime paid before {lifetime_paid}", when,
+                            name=payment_name)
+    guards = [f"(pkLifeTimePaid={lifetime_paid})"]
+    if cap is not None:
+        guards.append(f"(pkBalance<={cap - amount})")
+    d.increment(dn, {"pkBalance": amount, "pkLifeTimePaid": amount}, assertion=esc.all_of(*guards))
 
 
-# A server bug, worked around. slapd 2.5.13 (back-mdb) keeps, in memory, the numbering it gives to an
-# attribute type the first time the database stores it. If that first time is inside a transaction
-# that then fails, the numbering stays in memory but not on disk, and every entry written afterwards
-# with that attribute is unreadable (mdb_entry_decode: "attribute index not recognized"; slapcat
-# crashes). Storing each attribute type once outside any transaction first makes this impossible.
-PROBE_QUOTA = {"pkUserName": "pksync-probe", "pkPrinterName": "pksync-probe", "pkSoftLimit": 0,
-               "pkHardLimit": 0, "pkDateLimit": "19700101000000Z", "pkPageCounter": 0, "pkLifePageCounter": 0,
-               "pkWarnCount": 0, "pkLimitBy": "noquota", "pkBalance": 0, "pkLifeTimePaid": 0, "pkOverCharge": 0,
-               "description": "pksync probe"}
-PROBE_PAYMENT = {"pkUserName": "pksync-probe", "pkAmount": 0, "pkPaymentDate": "19700101000000Z",
-                 "description": "pksync probe"}
+def rewrite_credit(d: Directory, payment_name: str, amount: int, description: str, lifetime_paid: int) -> None:
+    """The balance changed between plan and credit: the payment now says the new amount (0: gone)."""
+    if amount == 0:
+        d.delete(payment_dn(d, payment_name))
+        return
+    d.replace(payment_dn(d, payment_name),
+              {"pkAmount": str(amount), "description": f"{description}, lifetime paid before {lifetime_paid}"})
 
 
-def prime_attribute_types(d: Directory) -> None:
-    """Make the database know every attribute type pksync writes in transactions (see above):
-    add, then delete, one probe entry of each kind. Run before any batch of writes."""
-    s = d.settings
-    probes = [(d.dn("cn", "pksync-probe", s.userquotabase), ["pkUserQuota", "pkAccount"], PROBE_QUOTA),
-              (d.dn("cn", "pksync-probe", s.paymentbase), ["pkPayment"], PROBE_PAYMENT)]
-    for dn, classes, attributes in probes:
-        d.delete(dn)                       # left by an interrupted run, if any
-        d.add(dn, classes, {"cn": "pksync-probe", **attributes})
-        d.delete(dn)
+def read_money(d: Directory, dn: str) -> tuple[int, int]:
+    """(pkBalance, pkLifeTimePaid) of a user entry."""
+    entry = _lower_keys(d.read(dn, ["pkBalance", "pkLifeTimePaid"]) or {})
+    return int(_one(entry, "pkbalance") or 0), int(_one(entry, "pklifetimepaid") or 0)

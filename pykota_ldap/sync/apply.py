@@ -2,10 +2,10 @@
 
 The plan becomes independent steps (attach an account, add a quota entry, set limits, credit
 an allocation, retire a quota entry). A step that is one LDAP operation is written through
-directory.pipeline (cheap encoding, several requests in flight); a step that must change two
-entries together (an account with its first payments, a credit with its payment) is one
-transaction of its own. When a step fails because something changed since the snapshot (another
-run, an admin), it is tried again alone, and it knows which conflicts mean "already done".
+directory.pipeline (cheap encoding, several requests in flight); a step that changes two entries
+(an account with its first payments, a credit with its payment) is written in an order the next
+run can finish (directory.sync). When a step fails because something changed since the snapshot
+(another run, an admin), it is tried again alone, and it knows which conflicts mean "done".
 
 Every step is atomic and none depends on another, so an interrupted run leaves whole steps, and
 the next run's plan holds exactly the rest. Large plans can be spread over several processes,
@@ -57,7 +57,7 @@ class AttachStep:
 
     @property
     def single_operation(self) -> bool:
-        return not self.payments           # with payments: a transaction of its own
+        return not self.payments           # with payments: written first, then the attach
 
     def run(self, d: Directory) -> None:
         store.attach_account(d, self.dn, self.user, self.limit_by, list(self.payments), self.when)
@@ -129,30 +129,36 @@ class LimitsStep:
 
 @dataclass(frozen=True)
 class CreditStep:
-    single_operation = False                # the credit and its payment: one transaction
+    single_operation = False                # the payment, then the guarded increment
     user: str
     dn: str
     amount: int
     allocation: Allocation
     payment_name: str
     description: str
+    lifetime_paid: int
+    resume: bool
     when: datetime
 
-    def run(self, d: Directory, amount: int | None = None) -> None:
-        store.credit_balance(d, self.dn, self.user, amount or self.amount, self.allocation.cap,
-                             self.payment_name, self.description, self.when)
+    def run(self, d: Directory) -> None:
+        store.credit_balance(d, self.dn, self.user, self.amount, self.allocation.cap, self.lifetime_paid,
+                             self.payment_name, self.description, self.when, payment_written=self.resume)
 
     def run_alone(self, d: Directory) -> str | None:
-        amount = self.amount
+        amount, lifetime, written = self.amount, self.lifetime_paid, self.resume
         for _ in range(MAX_CREDIT_TRIES):
             try:
-                self.run(d, amount)
+                store.credit_balance(d, self.dn, self.user, amount, self.allocation.cap, lifetime,
+                                     self.payment_name, self.description, self.when, payment_written=written)
                 return None
             except AlreadyExists:
                 return f"user {self.user}: {self.payment_name} credited meanwhile, not again"
             except AssertionFailed:
-                # The balance rose since it was read: credit what the cap still allows.
-                amount = allocation_credit(store.read_balance(d, self.dn), self.allocation)
+                # Paid in or credited since the plan: credit what the cap still allows, and say so.
+                written = True
+                balance, lifetime = store.read_money(d, self.dn)
+                amount = allocation_credit(balance, self.allocation)
+                store.rewrite_credit(d, self.payment_name, amount, self.description, lifetime)
                 if amount == 0:
                     return f"user {self.user}: balance reached the cap meanwhile, nothing credited"
         return f"user {self.user}: balance kept changing, allocation left for the next run"
@@ -184,8 +190,10 @@ def plan_steps(plan: Plan) -> list:
         steps.extend(QuotaAddStep(change.name, q.printer, q.soft_limit, q.hard_limit) for q in change.quota_adds)
         steps.extend(LimitsStep(change.name, c.dn, c.soft_limit, c.hard_limit) for c in change.limit_changes)
         if change.credit:
-            steps.append(CreditStep(change.name, change.dn, change.credit.amount, change.rule.allocation,
-                                    change.credit.payment.name, change.credit.payment.description, plan.now))
+            credit = change.credit
+            steps.append(CreditStep(change.name, change.dn, credit.amount, change.rule.allocation,
+                                    credit.payment.name, credit.payment.description, credit.lifetime_paid,
+                                    credit.resume, plan.now))
     if plan.options.prune:
         for departure in plan.departures:
             steps.extend(RetireStep(departure.user, q.dn) for q in departure.quotas)
@@ -252,8 +260,6 @@ def apply_plan(d: Directory, plan: Plan, jobs: int = 1,
     """Write the plan; progress(n) is called as steps are done. jobs > 1: that many processes."""
     outcome = attach_groups(d, plan)
     steps = plan_steps(plan)
-    if steps:
-        store.prime_attribute_types(d)
     batches = _batches(steps, BATCH_SIZE)
     if jobs <= 1 or len(steps) < PARALLEL_FROM:
         for batch in batches:

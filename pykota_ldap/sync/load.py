@@ -29,10 +29,10 @@ def load_snapshot(d: Directory, rules: SyncRules, now: datetime, allocate: bool 
     groups = store.read_groups(d, [rule.name for rule in rules.groups.values()])
     quotas = list(_counted(store.read_quota_limits(d), progress))
     printers = printer_store.all_printers(d)
-    payment_names: set[str] = set()
+    payments = {}
     if allocate:
         kinds = {r.allocation.period for r in [rules.defaults, *rules.groups.values()] if r.allocation}
         if kinds:
             since = min(period_of(kind, now).start for kind in kinds)
-            payment_names = store.read_payment_names(d, since)
-    return Snapshot(accounts, groups, quotas, printers, payment_names)
+            payments = store.read_payments(d, since)
+    return Snapshot(accounts, groups, quotas, printers, payments)

@@ -15,6 +15,7 @@ retired with --prune, reported otherwise.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,7 +23,7 @@ from ..directory.escaping import matches
 from ..model import Printer
 from .periods import period_of
 from .rules import Allocation, Rule, SyncRules
-from .snapshot import Account, QuotaEntry, Snapshot
+from .snapshot import Account, PaymentRecord, QuotaEntry, Snapshot
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ class Credit:
     amount: int
     cap: int | None        # the new balance must not pass it (checked again by the server)
     payment: PaymentSpec
+    lifetime_paid: int     # pkLifeTimePaid when planned: the server checks it is unchanged
+    resume: bool = False   # the payment was written by an interrupted run; only the credit is left
 
 
 @dataclass
@@ -175,7 +178,7 @@ def make_plan(snapshot: Snapshot, rules: SyncRules, now: datetime, options: Opti
     for quota in snapshot.quotas:
         quotas_by_user.setdefault(quota.user.lower(), {})[quota.printer.lower()] = quota
     memberships = _memberships(snapshot, rules)
-    paid = snapshot.payment_names
+    paid = snapshot.payments
 
     seen: set[str] = set()
     for account in snapshot.accounts:
@@ -209,19 +212,22 @@ def _plan_groups(plan: Plan, snapshot: Snapshot, rules: SyncRules) -> None:
 
 
 def _plan_user(account: Account, rule: Rule, printers: list[str], quotas: dict[str, QuotaEntry],
-               now: datetime, options: Options, paid: set[str], plan: Plan) -> UserChange:
+               now: datetime, options: Options, paid: dict[str, PaymentRecord], plan: Plan) -> UserChange:
     change = UserChange(account.name, account.dn, rule)
-    allocation = _due_allocation(account, rule, now, options, paid)
+    allocation = _due_allocation(account, rule, now, options)
 
     if not account.managed:
         payments, balance = [], rule.initial_balance
         if rule.initial_balance:
-            payments.append(PaymentSpec(f"initial-{account.name}-{now:%Y%m%d%H%M%S}", rule.initial_balance,
+            # Named after the entry itself: an interrupted attach is redone under the same name.
+            key = account.uuid or f"{now:%Y%m%d%H%M%S}"
+            payments.append(PaymentSpec(f"initial-{account.name}-{key}", rule.initial_balance,
                                         f"initial balance (pksync rule {rule.label})"))
         if allocation:
-            credit = allocation_credit(balance, rule.allocation)
+            written = paid.get(allocation.name.lower())     # by an interrupted attach: same amount
+            credit = written.amount if written else allocation_credit(balance, rule.allocation)
             if credit:
-                payments.append(PaymentSpec(allocation[0], credit, allocation[1]))
+                payments.append(PaymentSpec(allocation.name, credit, allocation.description))
                 balance += credit
         change.attach = Attach(rule.limit_by, balance, tuple(payments))
     else:
@@ -232,9 +238,17 @@ def _plan_user(account: Account, rule: Rule, printers: list[str], quotas: dict[s
             else:
                 _note_differs(plan, account.name)
         if allocation:
-            credit = allocation_credit(account.balance, rule.allocation)
-            if credit:
-                change.credit = Credit(credit, rule.allocation.cap, PaymentSpec(allocation[0], credit, allocation[1]))
+            written = paid.get(allocation.name.lower())
+            if written is None:
+                credit = allocation_credit(account.balance, rule.allocation)
+                if credit:
+                    change.credit = Credit(credit, rule.allocation.cap,
+                                           PaymentSpec(allocation.name, credit, allocation.description),
+                                           account.lifetime_paid)
+            elif _unapplied(written, account):
+                change.credit = Credit(written.amount, rule.allocation.cap,
+                                       PaymentSpec(allocation.name, written.amount, allocation.description),
+                                       account.lifetime_paid, resume=True)
 
     for printer in printers:
         quota = quotas.get(printer.lower())
@@ -254,13 +268,26 @@ def _note_differs(plan: Plan, name: str) -> None:
         plan.differing.append(name)
 
 
-def _due_allocation(account: Account, rule: Rule, now: datetime, options: Options,
-                    paid: set[str]) -> tuple[str, str] | None:
-    """(payment name, description) of this period's allocation when it is still due."""
+@dataclass(frozen=True)
+class DueAllocation:
+    name: str              # the payment entry's name: user + period
+    description: str
+
+
+def _due_allocation(account: Account, rule: Rule, now: datetime, options: Options) -> DueAllocation | None:
+    """This period's allocation for the user, if the rules give one and --allocate asks for it."""
     if not options.allocate or rule.allocation is None:
         return None
     period = period_of(rule.allocation.period, now)
-    name = allocation_payment_name(account.name, period.kind, period.key)
-    if name.lower() in paid:
-        return None
-    return name, f"{period.label} (pksync rule {rule.label})"
+    return DueAllocation(allocation_payment_name(account.name, period.kind, period.key),
+                         f"{period.label} (pksync rule {rule.label})")
+
+
+_WITNESS = re.compile(r"lifetime paid before (-?\d+)$")
+
+
+def _unapplied(payment: PaymentRecord, account: Account) -> bool:
+    """A credit whose payment was written but whose increment was not (a run stopped between the
+    two): the payment says what pkLifeTimePaid was before, and it has not moved since."""
+    match = _WITNESS.search(payment.description)
+    return bool(match) and payment.amount > 0 and int(match[1]) == account.lifetime_paid

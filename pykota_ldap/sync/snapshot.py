@@ -19,6 +19,8 @@ class Account:
     managed: bool = False          # pkAccount attached
     limit_by: str | None = None
     balance: int = 0
+    lifetime_paid: int = 0
+    uuid: str = ""                 # entryUUID: tells two entries with the same name apart
 
 
 @dataclass
@@ -33,9 +35,16 @@ class QuotaEntry:
 
 
 @dataclass
+class PaymentRecord:
+    name: str                      # the entry's cn
+    amount: int
+    description: str
+
+
+@dataclass
 class Snapshot:
     accounts: list[Account]
     groups: list[Group]                                   # with members (names)
     quotas: list[QuotaEntry]
     printers: dict[str, Printer]
-    payment_names: set[str] = field(default_factory=set)  # lower-cased cn of this period's allocations
+    payments: dict[str, PaymentRecord] = field(default_factory=dict)   # this period's, by lower-cased cn

@@ -92,22 +92,25 @@ def test_dry_run_allocation_writes_nothing(sync):
     assert balance(sync) == 50000 and allocations(sync) == []
 
 
-def test_credit_is_refused_by_the_server_when_a_concurrent_credit_came_first(sync, directory):
+def test_credit_is_refused_by_the_server_when_something_was_paid_in_meanwhile(sync, directory):
     sync.run(now=MONDAY_W48)
     dn = f"uid=prof2,{PEOPLE}"
     when = datetime(2026, 11, 23, tzinfo=timezone.utc)
-    # Planned from a balance of 95.00 (credit 5.00), but the balance is 50.00 + an admin's 48.00.
-    sync.ldif(f"dn: {dn}\nchangetype: modify\nincrement: pkBalance\npkBalance: 48000\n")
+    # Planned from a balance of 95.00 (credit 5.00, lifetime 50.00); an admin paid in 48.00 meanwhile.
+    sync.ldif(f"dn: {dn}\nchangetype: modify\nincrement: pkBalance\npkBalance: 48000\n-\n"
+              "increment: pkLifeTimePaid\npkLifeTimePaid: 48000\n")
     with pytest.raises(AssertionFailed):
-        store.credit_balance(directory, dn, "prof2", 5000, 100000, "allocation-x-prof2", "test", when)
-    assert balance(sync) == 98000 and allocations(sync) == []   # nothing at all was written
+        store.credit_balance(directory, dn, "prof2", 5000, 100000, 50000, "allocation-x-prof2", "x", when)
+    assert balance(sync) == 98000
 
-    step = CreditStep("prof2", dn, 5000, Allocation("weekly", 10000, 100000), "allocation-x-prof2", "t", when)
+    step = CreditStep("prof2", dn, 5000, Allocation("weekly", 10000, 100000), "allocation-x-prof2", "x", 50000,
+                      True, when)
     assert step.run_alone(directory) is None                  # re-read: only 2.00 fits under the cap
     assert balance(sync) == 100000
-    assert step.run_alone(directory) == "user prof2: balance reached the cap meanwhile, nothing credited"
-    with pytest.raises(AlreadyExists):
-        store.credit_balance(directory, dn, "prof2", 1, None, "allocation-x-prof2", "test", when)
+    [payment] = [p for p in sync.payments("prof2") if p["cn"] == ["allocation-x-prof2"]]
+    assert payment["pkamount"] == ["2000"] and payment["description"] == ["x, lifetime paid before 98000"]
+    with pytest.raises(AlreadyExists):                        # the exactly-once key
+        store.credit_balance(directory, dn, "prof2", 1, None, 100000, "allocation-x-prof2", "x", when)
     assert balance(sync) == 100000
 
 
@@ -116,9 +119,32 @@ def test_concurrent_charge_does_not_break_the_cap(sync, directory):
     dn = f"uid=prof2,{PEOPLE}"
     # Planned from 50.00 (credit 10.00); a job charged 20.00 meanwhile: the credit still applies.
     sync.ldif(f"dn: {dn}\nchangetype: modify\nincrement: pkBalance\npkBalance: -20000\n")
-    store.credit_balance(directory, dn, "prof2", 10000, 100000, "allocation-y-prof2", "t",
+    store.credit_balance(directory, dn, "prof2", 10000, 100000, 50000, "allocation-y-prof2", "t",
                          datetime(2026, 11, 23, tzinfo=timezone.utc))
     assert balance(sync) == 40000
+
+
+def test_a_run_stopped_between_payment_and_credit_is_finished_once(sync):
+    sync.run(now=MONDAY_W48)
+    # What a run that stopped after writing the payment leaves behind: a payment, no credit.
+    sync.add("dn: cn=allocation-weekly-2026-W48-prof2,ou=Payments,ou=PyKota,dc=example,dc=org\n"
+             "objectClass: pkPayment\ncn: allocation-weekly-2026-W48-prof2\npkUserName: prof2\n"
+             "pkAmount: 10000\npkPaymentDate: 20261123080000Z\n"
+             "description: allocation weekly 2026-W48 (pksync rule profs), lifetime paid before 50000\n")
+    out = sync.run("--allocate", "-v", now=MONDAY_W48).stdout
+    assert "credit user prof2: 10.00, allocation weekly 2026-W48" in out
+    assert balance(sync) == 60000 and sync.user("prof2")["pklifetimepaid"] == ["60000"]
+    assert allocations(sync) == [("allocation-weekly-2026-W48-prof2", "10000")]
+    assert sync.summary("--allocate", now=SUNDAY_W48).endswith("nothing changed")
+    assert balance(sync) == 60000
+
+
+def test_an_attach_stopped_after_its_payment_is_finished_once(sync):
+    uuid = sync.search(PEOPLE, "(uid=prof2)", "entryUUID")[f"uid=prof2,{PEOPLE}".lower()]["entryuuid"][0]
+    sync.add(f"dn: cn=initial-prof2-{uuid},ou=Payments,ou=PyKota,dc=example,dc=org\nobjectClass: pkPayment\n"
+             f"cn: initial-prof2-{uuid}\npkUserName: prof2\npkAmount: 50000\npkPaymentDate: 20261123080000Z\n")
+    sync.run(now=MONDAY_W48)
+    assert balance(sync) == 50000 and len(sync.payments("prof2")) == 1
 
 
 def test_members_of_groups_without_allocation_get_nothing(sync):

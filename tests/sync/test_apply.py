@@ -56,9 +56,7 @@ def test_interrupt_from_the_command_line_is_one_line(sync, monkeypatch):
 
 def test_changes_made_meanwhile_are_left_alone(sync, config, directory):
     plan = fresh_plan(config, directory, allocate=True)
-    # Between the snapshot and the writes: an admin attaches prof2 and creates toto@hp1. The batch
-    # fails as a whole; on a fresh database that is also the slapd bug prime_attribute_types avoids
-    # (toto@hp1 has no counters, so the batch would be the first to store them).
+    # Between the snapshot and the writes: an admin attaches prof2 and creates toto@hp1.
     sync.ldif(f"dn: uid=prof2,{PEOPLE}\nchangetype: modify\nadd: objectClass\nobjectClass: pkAccount\n-\n"
               f"add: pkBalance\npkBalance: 1000\n")
     sync.add(f"dn: cn=toto@hp1,{QUOTAS}\nobjectClass: pkUserQuota\ncn: toto@hp1\npkUserName: toto\n"

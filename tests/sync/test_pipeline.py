@@ -7,7 +7,7 @@ from ldap3.operation.add import add_operation
 from ldap3.operation.modify import modify_operation
 from pyasn1.codec.ber import encoder
 
-from pykota_ldap.directory import AlreadyExists, AssertionFailed, DirectoryError, NotFound
+from pykota_ldap.directory import AlreadyExists, DirectoryError
 from pykota_ldap.directory.pipeline import PipelinedWrites, _integer, add_request, modify_request
 from synchelpers import PEOPLE, QUOTAS
 

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from pykota_ldap.model import Group, Printer
 from pykota_ldap.sync.plan import Options, allocation_credit, make_plan, select_printers
 from pykota_ldap.sync.rules import Allocation, Rule, SyncRules
-from pykota_ldap.sync.snapshot import Account, QuotaEntry, Snapshot
+from pykota_ldap.sync.snapshot import Account, PaymentRecord, QuotaEntry, Snapshot
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=timezone.utc)
 PRINTERS = {name: Printer(name, f"cn={name}") for name in ("hp1", "hp2", "lab1", "lab2")}
@@ -20,7 +20,10 @@ RULES = SyncRules("(uid=*)", ("hp1",), Rule("", "noquota"),
 def snapshot(accounts, quotas=(), members=None, payments=()):
     members = members or {"eleves": ["Toto"], "profs": ["prof"]}
     groups = [Group(name, f"cn={name}", managed=False, members=m) for name, m in members.items()]
-    return Snapshot(list(accounts), groups, list(quotas), PRINTERS, set(payments))
+    return Snapshot(list(accounts), groups, list(quotas), PRINTERS, {p.name.lower(): p for p in payments})
+
+
+W48 = "allocation-weekly-2026-W48-prof"
 
 
 def test_printer_patterns_and_groups():
@@ -54,12 +57,22 @@ def test_arrival_departure_and_differences():
 def test_update_and_allocation_already_paid():
     accounts = [Account("prof", "uid=prof", managed=True, limit_by="quota", balance=0)]
     quotas = [QuotaEntry("prof", "hp1", "cn=prof@hp1", 1, 2)]
-    plan = make_plan(snapshot(accounts, quotas, payments={"allocation-weekly-2026-w48-prof"}), RULES, NOW,
-                     Options(update=True, allocate=True))
+    done = PaymentRecord(W48, 1000, "allocation weekly 2026-W48 (pksync rule profs), lifetime paid before 7")
+    plan = make_plan(snapshot(accounts, quotas, payments=[done]), RULES, NOW, Options(update=True, allocate=True))
     [prof] = plan.changes
     assert (prof.old_limit_by, prof.limit_by) == ("quota", "balance")
     assert [(c.soft_limit, c.hard_limit, c.old_soft, c.old_hard) for c in prof.limit_changes] == [(None, None, 1, 2)]
     assert prof.credit is None and plan.differing == []
+
+
+def test_a_credit_interrupted_after_its_payment_is_finished():
+    accounts = [Account("prof", "uid=prof", managed=True, limit_by="balance", balance=900, lifetime_paid=7)]
+    written = PaymentRecord(W48, 600, "allocation weekly 2026-W48 (pksync rule profs), lifetime paid before 7")
+    [prof] = make_plan(snapshot(accounts, payments=[written]), RULES, NOW, Options(allocate=True)).changes
+    assert (prof.credit.amount, prof.credit.resume, prof.credit.lifetime_paid) == (600, True, 7)
+    accounts[0].lifetime_paid = 607                           # the increment did happen: nothing to do
+    changes = make_plan(snapshot(accounts, payments=[written]), RULES, NOW, Options(allocate=True)).changes
+    assert all(change.credit is None for change in changes)
 
 
 def test_new_user_gets_initial_balance_and_allocation_in_one_step():
@@ -67,9 +80,10 @@ def test_new_user_gets_initial_balance_and_allocation_in_one_step():
     assert plan.changes[0].attach.balance == 5000             # already above the cap of 30.00
     rules = SyncRules("(uid=*)", ("hp1",), Rule(""), {"profs": Rule(
         "profs", "balance", initial_balance=5000, allocation=Allocation("weekly", 1000))})
-    plan = make_plan(snapshot([Account("prof", "uid=prof")]), rules, NOW, Options(allocate=True))
+    plan = make_plan(snapshot([Account("prof", "uid=prof", uuid="1234")]), rules, NOW, Options(allocate=True))
     [prof] = plan.changes
     assert prof.attach.balance == 6000
+    assert [p.name for p in prof.attach.payments] == ["initial-prof-1234", W48]
     assert [p.amount for p in prof.attach.payments] == [5000, 1000]
     assert prof.attach.payments[1].description.startswith("allocation weekly 2026-W48")
 
