@@ -5,7 +5,6 @@ A thin layer: read the rules, read the directory (a few paged searches), plan in
 """
 from __future__ import annotations
 
-import os
 import sys
 from datetime import datetime, timezone
 
@@ -32,10 +31,6 @@ def _parse_now(text: str | None) -> datetime:
     return moment if moment.tzinfo else moment.astimezone()
 
 
-def _default_jobs() -> int:
-    return max(1, min(2, os.cpu_count() or 1))
-
-
 @click.command(context_settings=CONTEXT, help="""Provision print accounts from the directory.
 
 Attaches pkAccount to the users matched by [sync] userfilter (and pkGroup to the groups that have
@@ -49,8 +44,9 @@ Run it again: it changes nothing. Values an admin changed by hand are kept unles
               help="Credit the 'allocate' rules for the current period (once per period, up to the cap).")
 @click.option("-n", "--dry-run", is_flag=True, help="Show what would be done; write nothing.")
 @click.option("-v", "--verbose", is_flag=True, help="List every change, not only the summary.")
-@click.option("-j", "--jobs", type=click.IntRange(1, 16), default=_default_jobs, show_default="2",
-              help="Connections writing in parallel on large runs.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="Processes writing in parallel on large runs (helps only when the server is not "
+                   "bound by its disk syncs; see docs/sync.md).")
 @click.option("--now", "now_text", hidden=True, help="Pretend it is this moment (ISO 8601).")
 @handle_errors(NAME)
 def main(update: bool, prune: bool, allocate: bool, dry_run: bool, verbose: bool, jobs: int,
