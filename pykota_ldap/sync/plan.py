@@ -215,41 +215,61 @@ def _plan_user(account: Account, rule: Rule, printers: list[str], quotas: dict[s
                now: datetime, options: Options, paid: dict[str, PaymentRecord], plan: Plan) -> UserChange:
     change = UserChange(account.name, account.dn, rule)
     allocation = _due_allocation(account, rule, now, options)
-
-    if not account.managed:
-        payments, balance = [], rule.initial_balance
-        if rule.initial_balance:
-            # Named after the entry itself: an interrupted attach is redone under the same name.
-            key = account.uuid or f"{now:%Y%m%d%H%M%S}"
-            payments.append(PaymentSpec(f"initial-{account.name}-{key}", rule.initial_balance,
-                                        f"initial balance (pksync rule {rule.label})"))
-        if allocation:
-            written = paid.get(allocation.name.lower())     # by an interrupted attach: same amount
-            credit = written.amount if written else allocation_credit(balance, rule.allocation)
-            if credit:
-                payments.append(PaymentSpec(allocation.name, credit, allocation.description))
-                balance += credit
-        change.attach = Attach(rule.limit_by, balance, tuple(payments))
+    if account.managed:
+        _plan_managed(change, account, options, allocation, paid, plan)
     else:
-        current = account.limit_by or "quota"
-        if current != rule.limit_by:
-            if options.update:
-                change.limit_by, change.old_limit_by = rule.limit_by, current
-            else:
-                _note_differs(plan, account.name)
-        if allocation:
-            written = paid.get(allocation.name.lower())
-            if written is None:
-                credit = allocation_credit(account.balance, rule.allocation)
-                if credit:
-                    change.credit = Credit(credit, rule.allocation.cap,
-                                           PaymentSpec(allocation.name, credit, allocation.description),
-                                           account.lifetime_paid)
-            elif _unapplied(written, account):
-                change.credit = Credit(written.amount, rule.allocation.cap,
-                                       PaymentSpec(allocation.name, written.amount, allocation.description),
-                                       account.lifetime_paid, resume=True)
+        change.attach = _plan_attach(account, rule, now, allocation, paid)
+    _plan_quotas(change, printers, quotas, options, plan)
+    return change
 
+
+def _plan_attach(account: Account, rule: Rule, now: datetime, allocation: DueAllocation | None,
+                 paid: dict[str, PaymentRecord]) -> Attach:
+    """pkAccount with the rule's limitby; its balance is the initial balance (and first allocation)."""
+    payments, balance = [], rule.initial_balance
+    if rule.initial_balance:
+        # Named after the entry itself: an interrupted attach is redone under the same name.
+        key = account.uuid or f"{now:%Y%m%d%H%M%S}"
+        payments.append(PaymentSpec(f"initial-{account.name}-{key}", rule.initial_balance,
+                                    f"initial balance (pksync rule {rule.label})"))
+    if allocation:
+        written = paid.get(allocation.name.lower())     # by an interrupted attach: same amount
+        credit = written.amount if written else allocation_credit(balance, rule.allocation)
+        if credit:
+            payments.append(PaymentSpec(allocation.name, credit, allocation.description))
+            balance += credit
+    return Attach(rule.limit_by, balance, tuple(payments))
+
+
+def _plan_managed(change: UserChange, account: Account, options: Options, allocation: DueAllocation | None,
+                  paid: dict[str, PaymentRecord], plan: Plan) -> None:
+    """An account that exists: limitby only with --update; this period's credit if still due."""
+    rule = change.rule
+    current = account.limit_by or "quota"
+    if current != rule.limit_by:
+        if options.update:
+            change.limit_by, change.old_limit_by = rule.limit_by, current
+        else:
+            _note_differs(plan, account.name)
+    if not allocation:
+        return
+    written = paid.get(allocation.name.lower())
+    if written is None:
+        credit = allocation_credit(account.balance, rule.allocation)
+        if credit:
+            change.credit = Credit(credit, rule.allocation.cap,
+                                   PaymentSpec(allocation.name, credit, allocation.description),
+                                   account.lifetime_paid)
+    elif _unapplied(written, account):
+        change.credit = Credit(written.amount, rule.allocation.cap,
+                               PaymentSpec(allocation.name, written.amount, allocation.description),
+                               account.lifetime_paid, resume=True)
+
+
+def _plan_quotas(change: UserChange, printers: list[str], quotas: dict[str, QuotaEntry], options: Options,
+                 plan: Plan) -> None:
+    """Missing entries are created; limits that differ are set back only with --update."""
+    rule = change.rule
     for printer in printers:
         quota = quotas.get(printer.lower())
         if quota is None:
@@ -259,8 +279,7 @@ def _plan_user(account: Account, rule: Rule, printers: list[str], quotas: dict[s
                 change.limit_changes.append(LimitChange(quota.dn, quota.printer, rule.soft_limit, rule.hard_limit,
                                                         quota.soft_limit, quota.hard_limit))
             else:
-                _note_differs(plan, account.name)
-    return change
+                _note_differs(plan, change.name)
 
 
 def _note_differs(plan: Plan, name: str) -> None:
