@@ -1,4 +1,4 @@
-"""Many independent writes, encoded cheaply and sent ahead of their answers.
+"""Bulk paths around ldap3: many independent writes, and large paged searches.
 
 ldap3 spends about 0.4 ms of CPU encoding each request (pyasn1) and waits for each answer:
 writing 100,000 accounts would take minutes of CPU on the client alone. PipelinedWrites looks
@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from ldap3 import MODIFY_ADD, MODIFY_DELETE, MODIFY_INCREMENT, MODIFY_REPLACE
 from ldap3.core.results import RESULT_CODES
 from ldap3.core.server import Server
+from ldap3.operation.search import compile_filter, parse_filter
+from pyasn1.codec.ber import encoder as asn1_encoder
 
 from .core import ASSERTION_OID, Directory, _raise_for, assertion_control
 from .errors import DirectoryError, DirectoryUnavailable
@@ -261,3 +263,113 @@ class PipelinedWrites(Directory):
             answers[message_id]["what"] = what
             ordered.append(answers[message_id])
         return ordered
+
+
+# -- reading many entries ----------------------------------------------------------------------
+#
+# The same reason, for reads: ldap3 spends most of a large search decoding answers into its
+# generic structures (90% of a no-op pksync over 30,000 users). search_paged_fast asks for the
+# same paged results and decodes only what a plain entry holds: its DN and its attributes' values.
+
+PAGED_OID = "1.2.840.113556.1.4.319"
+
+
+def search_request(base: str, filter_text: str, attributes: list[str]) -> bytes:
+    compiled = compile_filter(parse_filter(filter_text, None, True, True, None, False).elements[0])
+    return _sequence(_octets(base), _integer(2, tag=0x0A), _integer(0, tag=0x0A), _integer(0), _integer(0),
+                     _tlv(0x01, b"\x00"), asn1_encoder.encode(compiled),
+                     _sequence(*(_octets(a) for a in attributes)), tag=0x63)
+
+
+def _paged_control(size: int, cookie: bytes) -> bytes:
+    return _control(PAGED_OID, False, _sequence(_integer(size), _octets(cookie)))
+
+
+def _children(data: bytes, start: int, end: int):
+    """(tag, content start, content end) of each element between start and end."""
+    while start < end:
+        tag, content_start, content_end = _read_tlv(data, start)
+        yield tag, content_start, content_end
+        start = content_end
+
+
+def _entry(message: bytes, op_start: int, op_end: int) -> tuple[str, dict[str, list[str]]]:
+    elements = _children(message, op_start, op_end)
+    _, dn_start, dn_end = next(elements)
+    _, attrs_start, attrs_end = next(elements)
+    attributes = {}
+    for _, attr_start, attr_end in _children(message, attrs_start, attrs_end):
+        parts = _children(message, attr_start, attr_end)
+        _, type_start, type_end = next(parts)
+        _, vals_start, vals_end = next(parts)
+        attributes[message[type_start:type_end].decode().lower()] = [
+            message[s:e].decode("utf-8", "replace") for _, s, e in _children(message, vals_start, vals_end)]
+    return message[dn_start:dn_end].decode("utf-8", "replace"), attributes
+
+
+def _paged_cookie(message: bytes, controls_start: int, controls_end: int) -> bytes:
+    """The cookie of the paged-results control among a response's controls (empty: last page)."""
+    for _, control_start, control_end in _children(message, controls_start, controls_end):
+        parts = list(_children(message, control_start, control_end))
+        if message[parts[0][1]:parts[0][2]].decode() == PAGED_OID and len(parts) > 1:
+            _, value_start, _ = parts[-1]
+            _, seq_start, seq_end = _read_tlv(message, value_start)
+            _size, (_, cookie_start, cookie_end) = _children(message, seq_start, seq_end)
+            return message[cookie_start:cookie_end]
+    return b""
+
+
+def search_paged_fast(d: Directory, base: str, filter_text: str, attributes: list[str],
+                      page_size: int = 1000):
+    """Like Directory.search_paged, with attribute names in lower case and values as text."""
+    request = search_request(base, filter_text, attributes)
+    cookie = b""
+    while True:
+        if d._conn is None:
+            d.connect()
+        d.operations += 1
+        conn_socket = d._conn.socket
+        message_id = Server.next_message_id()
+        try:
+            conn_socket.sendall(_message(message_id, request, [_paged_control(page_size, cookie)]))
+            entries, done, cookie = _read_page(conn_socket, message_id)
+        except OSError as exc:
+            d.close()
+            raise DirectoryUnavailable(f"connection to {d.server_uri} lost: {exc}") from None
+        except BaseException:
+            d.close()
+            raise
+        if done["result"] != 0:
+            _raise_for(done, f"search under {base}")
+        yield from entries
+        if not cookie:
+            return
+
+
+def _read_page(conn_socket, message_id: int):
+    entries, buffer = [], b""
+    while True:
+        chunk = conn_socket.recv(262144)
+        if not chunk:
+            raise OSError("the server closed the connection")
+        buffer += chunk
+        pos = 0
+        while (element := _read_tlv(buffer, pos)) is not None:
+            message = buffer[pos:element[2]]
+            pos = element[2]
+            _, start, end = _read_tlv(message, 0)
+            _, id_start, id_end = _read_tlv(message, start)
+            if int.from_bytes(message[id_start:id_end], "big") != message_id:
+                continue
+            op_tag, op_start, op_end = _read_tlv(message, id_end)
+            if op_tag == 0x64:                         # SearchResultEntry
+                entries.append(_entry(message, op_start, op_end))
+            elif op_tag == 0x65:                       # SearchResultDone, then the paged control
+                done = parse_response(message)
+                cookie = b""
+                if op_end < end:
+                    controls_tag, controls_start, controls_end = _read_tlv(message, op_end)
+                    if controls_tag == 0xA0:
+                        cookie = _paged_cookie(message, controls_start, controls_end)
+                return entries, done, cookie
+        buffer = buffer[pos:]

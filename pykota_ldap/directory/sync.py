@@ -20,6 +20,7 @@ from . import accounts, history
 from . import escaping as esc
 from .core import Directory
 from .errors import AlreadyExists, AssertionFailed
+from .pipeline import search_paged_fast
 from .records import to_time
 
 ACCOUNT_ATTRS = ["objectClass", "pkLimitBy", "pkBalance", "pkLifeTimePaid", "entryUUID"]
@@ -56,8 +57,7 @@ def read_accounts(d: Directory, userfilter: str) -> Iterator[Account]:
     """Users under userbase matched by userfilter, with what pkAccount holds."""
     rdn = d.settings.userrdn
     flt = esc.all_of(userfilter, f"({rdn}=*)")
-    for dn, entry in d.search_paged(d.settings.userbase, flt, [rdn] + ACCOUNT_ATTRS):
-        entry = _lower_keys(entry)
+    for dn, entry in search_paged_fast(d, d.settings.userbase, flt, [rdn] + ACCOUNT_ATTRS):
         classes = {str(c).lower() for c in entry.get("objectclass", [])}
         limit_by = _one(entry, "pklimitby")
         yield Account(name=str(_one(entry, rdn.lower())), dn=dn, managed="pkaccount" in classes,
@@ -83,8 +83,7 @@ def read_groups(d: Directory, names: Iterable[str]) -> list[Group]:
 
 def read_quota_limits(d: Directory) -> Iterator[QuotaEntry]:
     """Every user quota entry, limits only (the counters are none of pksync's business)."""
-    for dn, entry in d.search_paged(d.settings.userquotabase, "(objectClass=pkUserQuota)", QUOTA_LIMIT_ATTRS):
-        entry = _lower_keys(entry)
+    for dn, entry in search_paged_fast(d, d.settings.userquotabase, "(objectClass=pkUserQuota)", QUOTA_LIMIT_ATTRS):
         yield QuotaEntry(user=str(_one(entry, "pkusername")), printer=str(_one(entry, "pkprintername")), dn=dn,
                          soft_limit=_int_or_none(_one(entry, "pksoftlimit")),
                          hard_limit=_int_or_none(_one(entry, "pkhardlimit")))
@@ -94,8 +93,7 @@ def read_payments(d: Directory, since: datetime) -> dict[str, PaymentRecord]:
     """Payments recorded since a moment (a day of margin added), by lower-cased entry name."""
     flt = esc.all_of("(objectClass=pkPayment)", f"(pkPaymentDate>={to_time(since - timedelta(days=1))})")
     found = {}
-    for dn, entry in d.search_paged(d.settings.paymentbase, flt, ["cn", "pkAmount", "description"]):
-        entry = _lower_keys(entry)
+    for dn, entry in search_paged_fast(d, d.settings.paymentbase, flt, ["cn", "pkAmount", "description"]):
         name = str(_one(entry, "cn") or esc.rdn_value(dn)[1])
         found[name.lower()] = PaymentRecord(name, int(_one(entry, "pkamount") or 0),
                                             str(_one(entry, "description") or ""))

@@ -7,9 +7,9 @@ from ldap3.operation.add import add_operation
 from ldap3.operation.modify import modify_operation
 from pyasn1.codec.ber import encoder
 
-from pykota_ldap.directory import AlreadyExists, DirectoryError
-from pykota_ldap.directory.pipeline import PipelinedWrites, _integer, add_request, modify_request
-from synchelpers import PEOPLE, QUOTAS
+from pykota_ldap.directory import AlreadyExists, DirectoryError, NotFound
+from pykota_ldap.directory.pipeline import PipelinedWrites, _integer, add_request, modify_request, search_paged_fast
+from synchelpers import PEOPLE, QUOTAS, new_user
 
 DN = f"cn=x@hp1,{QUOTAS}"
 
@@ -65,3 +65,17 @@ def test_no_reads_nor_transactions(directory):
     with pytest.raises(DirectoryError, match="no transactions"):
         with PipelinedWrites(directory).transaction():
             pass
+
+
+def test_fast_paged_search_reads_what_ldap3_reads(sync, directory):
+    sync.add(new_user("zoe", 20001, "description: ünïcödé\ndescription: two\n"))
+    attrs = ["uid", "objectClass", "description", "entryUUID", "nosuchattribute"]
+    fast = list(search_paged_fast(directory, PEOPLE, "(objectClass=posixAccount)", attrs, page_size=3))
+    slow = list(directory.search_paged(PEOPLE, "(objectClass=posixAccount)", attrs))
+    assert len(fast) == len(slow) == 11
+    assert fast == [(dn, {k.lower(): [str(v) for v in vals] for k, vals in entry.items()}) for dn, entry in slow]
+    assert [e["description"] for _, e in fast if e["uid"] == ["zoe"]] == [["ünïcödé", "two"]]
+    assert list(search_paged_fast(directory, PEOPLE, "(uid=nobody)", ["uid"])) == []
+    with pytest.raises(NotFound):
+        list(search_paged_fast(directory, "ou=nowhere,dc=example,dc=org", "(uid=*)", ["uid"]))
+    assert directory.read(f"uid=toto,{PEOPLE}", ["uid"]) == {"uid": ["toto"]}
