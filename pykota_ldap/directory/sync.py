@@ -20,7 +20,7 @@ from . import accounts, history
 from . import escaping as esc
 from .core import Directory
 from .errors import AlreadyExists, AssertionFailed
-from .pipeline import search_paged_fast
+from .fastsearch import search_paged_fast
 from .records import to_time
 
 ACCOUNT_ATTRS = ["objectClass", "pkLimitBy", "pkBalance", "pkLifeTimePaid", "entryUUID"]

@@ -8,7 +8,9 @@ from ldap3.operation.modify import modify_operation
 from pyasn1.codec.ber import encoder
 
 from pykota_ldap.directory import AlreadyExists, DirectoryError, NotFound
-from pykota_ldap.directory.pipeline import PipelinedWrites, _integer, add_request, modify_request, search_paged_fast
+from pykota_ldap.directory.ber import add_request, integer, modify_request
+from pykota_ldap.directory.fastsearch import search_paged_fast
+from pykota_ldap.directory.pipeline import PipelinedWrites
 from synchelpers import PEOPLE, QUOTAS, new_user
 
 DN = f"cn=x@hp1,{QUOTAS}"
@@ -21,7 +23,7 @@ def test_requests_encode_like_ldap3():
                "pkLimitBy": [(MODIFY_REPLACE, ["balance"])]}
     theirs = modify_operation(DN, changes, True, None, None, False)
     assert modify_request(DN, changes) == encoder.encode(theirs)
-    assert [_integer(v) for v in (0, 127, 128, -1, -129)] == [
+    assert [integer(v) for v in (0, 127, 128, -1, -129)] == [
         b"\x02\x01\x00", b"\x02\x01\x7f", b"\x02\x02\x00\x80", b"\x02\x01\xff", b"\x02\x02\xff\x7f"]
 
 
