@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 import click
 
-from ..sync.apply import apply_plan
+from ..sync.apply import apply_plan, plan_steps
 from ..sync.load import load_snapshot
 from ..sync.plan import Options, make_plan
 from ..sync.report import change_lines, summary
@@ -68,7 +68,7 @@ def main(update: bool, prune: bool, allocate: bool, dry_run: bool, verbose: bool
             click.echo(line)
         skipped = 0
         if not dry_run:
-            with Progress(f"{NAME}: writing", every=100) as progress:
+            with Progress(f"{NAME}: writing", total=len(plan_steps(plan)), every=100) as progress:
                 outcome = apply_plan(d, plan, jobs=jobs, progress=progress.step)
             skipped = len(outcome.skipped)
             if verbose:
