@@ -19,7 +19,7 @@ from ..sync.snapshot import Account, PaymentRecord, QuotaEntry
 from . import accounts, history
 from . import escaping as esc
 from .core import Directory
-from .errors import AlreadyExists, AssertionFailed
+from .errors import AlreadyExists, AssertionFailed, NotFound
 from .fastsearch import search_paged_fast
 from .records import to_time
 
@@ -117,8 +117,8 @@ def attach_account(d: Directory, dn: str, user: str, limit_by: str, payments: li
     The payments are written first, under names that the next run would choose again (the entry's
     entryUUID or the period is in them): an interrupted attach is finished by the next run, whose
     payment adds collide harmlessly. The attach itself asserts that the entry has no pkAccount
-    yet, so the balance is given once; if someone attached it meanwhile, our payments are removed
-    again and AssertionFailed is raised.
+    yet, so the balance is given once; if someone attached it meanwhile (AssertionFailed) or the
+    entry is gone (NotFound), our payments are removed again and the error is raised.
     """
     balance = sum(amount for _, amount, _ in payments)
     for name, amount, description in payments:
@@ -131,7 +131,7 @@ def attach_account(d: Directory, dn: str, user: str, limit_by: str, payments: li
                "pkOverCharge": [(MODIFY_ADD, [1000])]}
     try:
         d.modify(dn, changes, assertion="(!(objectClass=pkAccount))")
-    except AssertionFailed:
+    except (AssertionFailed, NotFound):       # attached meanwhile, or the entry is gone
         for name, _, _ in payments:
             d.delete(payment_dn(d, name))
         raise

@@ -7,8 +7,10 @@ import pytest
 
 from pykota_ldap.directory import AlreadyExists, AssertionFailed
 from pykota_ldap.directory import sync as store
-from pykota_ldap.sync.apply import CreditStep
-from pykota_ldap.sync.rules import Allocation
+from pykota_ldap.sync.apply import CreditStep, apply_plan
+from pykota_ldap.sync.load import load_snapshot
+from pykota_ldap.sync.plan import make_plan
+from pykota_ldap.sync.rules import Allocation, rules_from_config
 from synchelpers import GROUPS, PEOPLE, RULES
 
 MONDAY_W48 = "2026-11-23T08:00:00+00:00"
@@ -151,3 +153,13 @@ def test_members_of_groups_without_allocation_get_nothing(sync):
     sync.ldif(f"dn: cn=eleves,{GROUPS}\nchangetype: modify\nadd: memberUid\nmemberUid: quidam\n")
     sync.run("--allocate", now=MONDAY_W48)
     assert sync.payments("quidam") == [] and sync.payments("toto") == []
+
+
+def test_an_attach_that_cannot_happen_leaves_no_payment(sync, config, directory):
+    rules = rules_from_config(config)
+    when = datetime(2026, 11, 23, 8, tzinfo=timezone.utc)
+    plan = make_plan(load_snapshot(directory, rules, when), rules, when)
+    sync.delete(f"uid=prof2,{PEOPLE}")                          # gone between the plan and the writes
+    outcome = apply_plan(directory, plan)
+    assert any(reason.startswith("user prof2:") for reason in outcome.skipped)
+    assert sync.payments("prof2") == []
