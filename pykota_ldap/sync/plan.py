@@ -208,7 +208,8 @@ def _plan_groups(plan: Plan, snapshot: Snapshot, rules: SyncRules) -> None:
             plan.groups_to_attach.append((group.name, group.dn))
     for key, rule in sorted(rules.groups.items()):
         if key not in present:
-            plan.warnings.append(f"[sync:{rule.name}]: no group {rule.name} under groupbase: the rule applies to nobody")
+            plan.warnings.append(f"[sync:{rule.name}]: no group {rule.name} under groupbase: "
+                                 "the rule applies to nobody")
 
 
 def _plan_user(account: Account, rule: Rule, printers: list[str], quotas: dict[str, QuotaEntry],

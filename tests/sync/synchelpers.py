@@ -1,5 +1,6 @@
-"""Helpers for the pksync tests (imported by conftest.py and the test modules): rules written into the rig's pykota.conf, pksync run in-process
-(click's runner), and the directory read back with ldapsearch (the way an admin would check)."""
+"""Helpers for the pksync tests (imported by conftest.py and the test modules): rules written into
+the rig's pykota.conf, pksync run in-process (click's runner), and the directory read back with
+ldapsearch (the way an admin would check)."""
 from __future__ import annotations
 
 from click.testing import CliRunner
