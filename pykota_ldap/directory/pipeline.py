@@ -15,7 +15,6 @@ time leaves back-mdb unable to read what is written next (see docs/sync.md).
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 
 from ldap3.core.server import Server
 
@@ -39,14 +38,9 @@ class PipelinedWrites(Directory):
         self._target = directory
         self._requests: list[tuple[bytes, list[bytes], str]] = []   # (operation, controls, what)
 
-    # Reads would not see the recorded writes, and a transaction is what this avoids.
+    # Reads would not see the recorded writes.
     def search(self, *args, **kwargs):
         raise DirectoryError("no reads among pipelined writes")
-
-    @contextmanager
-    def transaction(self):
-        raise DirectoryError("no transactions among pipelined writes")
-        yield self  # pragma: no cover
 
     def add(self, dn: str, object_classes: list[str], attributes: dict) -> None:
         attributes = {k: v for k, v in attributes.items() if v is not None and v != []}

@@ -61,12 +61,9 @@ def test_many_writes_in_flight(sync, directory):
     assert sum(line.startswith("dn") for line in listing.splitlines()) == 300
 
 
-def test_no_reads_nor_transactions(directory):
+def test_no_reads_among_pipelined_writes(directory):
     with pytest.raises(DirectoryError, match="no reads"):
         PipelinedWrites(directory).search(PEOPLE, "(uid=*)")
-    with pytest.raises(DirectoryError, match="no transactions"):
-        with PipelinedWrites(directory).transaction():
-            pass
 
 
 def test_fast_paged_search_reads_what_ldap3_reads(sync, directory):
