@@ -5,10 +5,11 @@ Every parser fails with a one-line UserError naming the option, before anything 
 from __future__ import annotations
 
 from .. import money
-from ..report.quota_report import factor_text as show_factor  # noqa: F401  (one definition)
+from ..report.quota_report import factor_text
 from .common import fail, parse_amount, parse_count
 
 UNLIMITED = ("unlimited", "none")
+show_factor = factor_text          # one definition, shared with the reports
 
 
 def parse_charge(text: str) -> tuple[int, int | None]:

@@ -38,8 +38,7 @@ def get_user(d: Directory, name: str) -> User | None:
 def find_users(d: Directory, patterns: list[str] | None = None, managed_only: bool = True) -> Iterator[User]:
     """Users matching any of the shell patterns (all when None), streamed with paged results."""
     s = d.settings
-    name_filter = "" if not patterns or "*" in patterns else (
-        "(|" + "".join(esc.pattern_filter(s.userrdn, p) for p in patterns) + ")")
+    name_filter = esc.any_pattern(s.userrdn, patterns)
     base_filter = "(objectClass=pkAccount)" if managed_only else f"({s.userrdn}=*)"
     for dn, entry in d.search_paged(s.userbase, esc.all_of(base_filter, name_filter), _user_attrs(d)):
         user = _user_from_entry(d, dn, entry)
@@ -158,8 +157,7 @@ def get_group(d: Directory, name: str) -> Group | None:
 def find_groups(d: Directory, patterns: list[str] | None = None, managed_only: bool = True,
                 with_members: bool = True) -> Iterator[Group]:
     s = d.settings
-    name_filter = "" if not patterns or "*" in patterns else (
-        "(|" + "".join(esc.pattern_filter(s.grouprdn, p) for p in patterns) + ")")
+    name_filter = esc.any_pattern(s.grouprdn, patterns)
     base_filter = "(objectClass=pkGroup)" if managed_only else f"({s.grouprdn}=*)"
     for dn, entry in d.search_paged(s.groupbase, esc.all_of(base_filter, name_filter),
                                     _group_attrs(d, with_members)):

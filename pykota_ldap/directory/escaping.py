@@ -84,6 +84,13 @@ def pattern_filter(attribute: str, pattern: str) -> str:
     return f"({attribute}={'*'.join(pieces)})"
 
 
+def any_pattern(attribute: str, patterns) -> str:
+    """(|...) of pattern_filter over the patterns; "" (no condition) for none or a bare *."""
+    if not patterns or "*" in patterns:
+        return ""
+    return "(|" + "".join(pattern_filter(attribute, p) for p in patterns) + ")"
+
+
 def matches(name: str, pattern: str) -> bool:
     """Shell-style match, case-insensitive like the name attributes' matching rule."""
     return fnmatch.fnmatchcase(name.lower(), pattern.lower())

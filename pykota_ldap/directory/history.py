@@ -185,9 +185,7 @@ def add_billing_code(d: Directory, code: str, description: str | None = None) ->
 
 
 def find_billing_codes(d: Directory, patterns: list[str] | None = None) -> Iterator[BillingCode]:
-    flt = "(objectClass=pkBillingCode)"
-    if patterns and "*" not in patterns:
-        flt = esc.all_of(flt, "(|" + "".join(esc.pattern_filter("cn", p) for p in patterns) + ")")
+    flt = esc.all_of("(objectClass=pkBillingCode)", esc.any_pattern("cn", patterns))
     for dn, entry in d.search_paged(d.settings.billingcodebase, flt, BILLING_ATTRS):
         code = billing_code_from(dn, entry)
         if not patterns or any(esc.matches(code.code, p) for p in patterns):

@@ -30,20 +30,25 @@ def user_quotas(d: Directory, user: str, printers: list[str]) -> dict[str, UserQ
     return {q.printer.lower(): q for q in found}
 
 
-def find_user_quotas(d: Directory, users: list[str] | None = None, printers: list[str] | None = None):
-    """Stream user quota entries matching user / printer patterns (paged)."""
-    parts = ["(objectClass=pkUserQuota)"]
-    if users and "*" not in users:
-        parts.append("(|" + "".join(esc.pattern_filter("pkUserName", u) for u in users) + ")")
-    if printers and "*" not in printers:
-        parts.append("(|" + "".join(esc.pattern_filter("pkPrinterName", p) for p in printers) + ")")
-    for dn, entry in d.search_paged(d.settings.userquotabase, esc.all_of(*parts), USER_QUOTA_ATTRS):
-        quota = user_quota_from(dn, entry)
-        if users and not any(esc.matches(quota.user, u) for u in users):
+def _find_quotas(d: Directory, base: str, object_class: str, name_attr: str, attrs: list[str], convert,
+                 names: list[str] | None, printers: list[str] | None):
+    """Stream quota entries whose owner and printer match the shell patterns (paged): the server
+    narrows with the * parts, fnmatch keeps the exact ? and [...] semantics."""
+    flt = esc.all_of(f"(objectClass={object_class})", esc.any_pattern(name_attr, names),
+                     esc.any_pattern("pkPrinterName", printers))
+    for dn, entry in d.search_paged(base, flt, attrs):
+        quota = convert(dn, entry)
+        owner = quota.user if object_class == "pkUserQuota" else quota.group
+        if names and not any(esc.matches(owner, n) for n in names):
             continue
         if printers and not any(esc.matches(quota.printer, p) for p in printers):
             continue
         yield quota
+
+
+def find_user_quotas(d: Directory, users: list[str] | None = None, printers: list[str] | None = None):
+    return _find_quotas(d, d.settings.userquotabase, "pkUserQuota", "pkUserName", USER_QUOTA_ATTRS,
+                        user_quota_from, users, printers)
 
 
 def group_quotas(d: Directory, groups: list[str], printers: list[str]) -> list[GroupQuota]:
@@ -55,18 +60,8 @@ def group_quotas(d: Directory, groups: list[str], printers: list[str]) -> list[G
 
 
 def find_group_quotas(d: Directory, groups: list[str] | None = None, printers: list[str] | None = None):
-    parts = ["(objectClass=pkGroupQuota)"]
-    if groups and "*" not in groups:
-        parts.append("(|" + "".join(esc.pattern_filter("pkGroupName", g) for g in groups) + ")")
-    if printers and "*" not in printers:
-        parts.append("(|" + "".join(esc.pattern_filter("pkPrinterName", p) for p in printers) + ")")
-    for dn, entry in d.search_paged(d.settings.groupquotabase, esc.all_of(*parts), GROUP_QUOTA_ATTRS):
-        quota = group_quota_from(dn, entry)
-        if groups and not any(esc.matches(quota.group, g) for g in groups):
-            continue
-        if printers and not any(esc.matches(quota.printer, p) for p in printers):
-            continue
-        yield quota
+    return _find_quotas(d, d.settings.groupquotabase, "pkGroupQuota", "pkGroupName", GROUP_QUOTA_ATTRS,
+                        group_quota_from, groups, printers)
 
 
 def group_page_usage(d: Directory, members: list[str], printer: str) -> int:

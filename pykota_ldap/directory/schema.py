@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ldap3 import MODIFY_ADD
 
-from .core import BASE, Directory, values
+from .core import Directory, values
 from .errors import AccessDenied, DirectoryError, SchemaMissing
 
 SCHEMA_CONTAINER = "cn=schema,cn=config"

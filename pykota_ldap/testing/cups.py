@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import plistlib
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .process import stop_process
 from .slapd import free_port
 
 CUPS_FILES = """ServerRoot {d}/etc
@@ -169,13 +169,7 @@ class Cupsd:
         raise RuntimeError("cupsd did not start in time")
 
     def stop(self, keep: bool = False) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         if not keep:
             shutil.rmtree(self.dir, ignore_errors=True)
 
