@@ -131,12 +131,29 @@ def parse_response(message: bytes) -> dict:
 
 
 
-def search_request(base: str, filter_text: str, attributes: list[str]) -> bytes:
-    """A subtree search, aliases never dereferenced, no size or time limit."""
-    compiled = compile_filter(parse_filter(filter_text, None, True, True, None, False).elements[0])
+def equality(attribute: str, value: str) -> bytes:
+    """The filter (attribute=value), already encoded: values need no escaping here."""
+    return sequence(octets(attribute), octets(value), tag=0xA3)
+
+
+def all_of(*filters: bytes) -> bytes:
+    return sequence(*filters, tag=0xA0)
+
+
+def any_of(*filters: bytes) -> bytes:
+    return sequence(*filters, tag=0xA1)
+
+
+def search_request(base: str, filter_text: str | bytes, attributes: list[str]) -> bytes:
+    """A subtree search, aliases never dereferenced, no size or time limit. The filter is text
+    (compiled by ldap3) or bytes encoded with equality/all_of/any_of: a 5,000-term OR takes
+    ldap3 100 ms to compile, and well under 1 ms this way."""
+    if isinstance(filter_text, bytes):
+        encoded = filter_text
+    else:
+        encoded = asn1_encoder.encode(compile_filter(parse_filter(filter_text, None, True, True, None, False).elements[0]))
     return sequence(octets(base), integer(2, tag=0x0A), integer(0, tag=0x0A), integer(0), integer(0),
-                    tlv(0x01, b"\x00"), asn1_encoder.encode(compiled),
-                    sequence(*(octets(a) for a in attributes)), tag=0x63)
+                    tlv(0x01, b"\x00"), encoded, sequence(*(octets(a) for a in attributes)), tag=0x63)
 
 
 def children(data: bytes, start: int, end: int):

@@ -48,7 +48,7 @@ def _paged_cookie(message: bytes, controls_start: int, controls_end: int) -> byt
     return b""
 
 
-def search_paged_fast(d: Directory, base: str, filter_text: str, attributes: list[str],
+def search_paged_fast(d: Directory, base: str, filter_text: str | bytes, attributes: list[str],
                       page_size: int = 1000) -> Iterator[tuple[str, dict[str, list[str]]]]:
     """Like Directory.search_paged, with attribute names in lower case and values as text."""
     request = search_request(base, filter_text, attributes)

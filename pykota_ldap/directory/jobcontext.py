@@ -7,7 +7,7 @@ Operations for a job (counted by Directory.operations):
   4. the user's managed groups, with their members    (one search under groupbase)
 and only when the user is in managed groups:
   5. those groups' quota entries on the printers      (one search)
-  6. per group quota entry: the members' page counters on that printer (one search per 500 members)
+  6. per group quota entry: the members' page counters on that printer (one search)
 So a user in no managed group costs 4 searches, in managed groups without group quotas 5, and
 each group quota entry adds one (tools/bench_directory measures them).
 """

@@ -67,16 +67,18 @@ def find_group_quotas(d: Directory, groups: list[str] | None = None, printers: l
 def group_page_usage(d: Directory, members: list[str], printer: str) -> int:
     """Sum of the members' page counters on a printer.
 
-    One indexed search per 500 members, asking only for pkPageCounter: a 5,000-member group
-    costs 10 round trips and no per-member lookups (PyKota did 2 searches per member).
+    One indexed search, asking only for pkPageCounter, whatever the group's size (PyKota did 2
+    searches per member). The filter, an OR of one term per member, is encoded directly
+    (ber.py): ldap3 takes 20 us a term to compile it.
     """
-    total = 0
-    for start in range(0, len(members), 500):
-        chunk = members[start:start + 500]
-        flt = esc.all_of("(objectClass=pkUserQuota)", esc.eq("pkPrinterName", printer), esc.any_of("pkUserName", chunk))
-        for _, entry in d.search_paged(d.settings.userquotabase, flt, ["pkPageCounter"]):
-            total += int(first(entry, "pkPageCounter", 0))
-    return total
+    from . import ber
+    from .fastsearch import search_paged_fast
+    if not members:
+        return 0
+    flt = ber.all_of(ber.equality("objectClass", "pkUserQuota"), ber.equality("pkPrinterName", printer),
+                     ber.any_of(*(ber.equality("pkUserName", m) for m in members)))
+    return sum(int(entry.get("pkpagecounter", ["0"])[0])
+               for _, entry in search_paged_fast(d, d.settings.userquotabase, flt, ["pkPageCounter"]))
 
 
 def add_user_quota(d: Directory, user: str, printer: str, soft: int | None = None, hard: int | None = None,

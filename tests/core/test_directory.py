@@ -233,3 +233,16 @@ def test_old_marks_are_forgotten(directory, slapd):
     history.apply_once(directory, quota.dn, {"pkPageCounter": 1}, "20991231000000Z new")
     text = slapd.ldapsearch(quota.dn, "(objectClass=*)", "pkAppliedCharge", scope="base")
     assert "ancient" not in text and "new" in text
+
+
+def test_group_page_usage_sums_the_members_counters_on_that_printer(directory):
+    members = ["alice", "bob", "*)(uid=*", "é ü"]
+    for name, pages in (("alice", 3), ("bob", 5), ("*)(uid=*", 7), ("charles", 100)):
+        quota = quotas.add_user_quota(directory, name, "hp4")
+        directory.increment(quota.dn, {"pkPageCounter": pages})
+    other = quotas.add_user_quota(directory, "alice", "other")
+    directory.increment(other.dn, {"pkPageCounter": 50})
+    assert quotas.group_page_usage(directory, members, "hp4") == 3 + 5 + 7     # not charles, not "other"
+    assert quotas.group_page_usage(directory, [], "hp4") == 0
+    big = [f"u{i}" for i in range(5000)] + ["bob"]
+    assert quotas.group_page_usage(directory, big, "hp4") == 5
