@@ -72,6 +72,8 @@ class LDAPSettings:
     usermail: str
     timeout: float
     is_admin: bool
+    start_tls: bool = False           # ldaptls: StartTLS on ldap:// URIs
+    ca_file: str | None = None        # cacert: CA bundle; else the system's trust store
 
 
 def settings_for_server(uri: str, bind_dn: str | None, password: str | None, timeout: float = 5.0) -> LDAPSettings:
@@ -240,4 +242,12 @@ class Config:
             newuser=newuser, newgroup=newgroup, usermail=self.get("usermail", "mail"),
             timeout=self.get_float("storagetimeout", 5.0, minimum=0.1),
             is_admin=use_admin,
+            start_tls=self.get_bool("ldaptls", False),
+            ca_file=self._ca_file(),
         )
+
+    def _ca_file(self) -> str | None:
+        path = self.get("cacert")
+        if path and not os.access(path, os.R_OK):
+            raise self._bad("cacert", None, path, "a readable CA certificate file")
+        return path

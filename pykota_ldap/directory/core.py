@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import ssl
 import urllib.parse
 from typing import Iterator
 
@@ -87,7 +88,9 @@ class Directory:
         timeout = self.settings.timeout
         if uri.lower().rstrip("/") == "ldapi:":
             uri = "ldapi://" + urllib.parse.quote(DEFAULT_LDAPI_PATH, safe="")
-        server = ldap3.Server(uri, get_info=ldap3.NONE, connect_timeout=timeout)
+        # ldap3 does not check certificates unless told to: always require a valid one.
+        tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=self.settings.ca_file)
+        server = ldap3.Server(uri, get_info=ldap3.NONE, connect_timeout=timeout, tls=tls)
         options = dict(receive_timeout=int(max(timeout, 10)),  # ldap3 packs it as an integer
                        raise_exceptions=False, auto_referrals=False,
                        return_empty_attributes=False)
@@ -99,6 +102,10 @@ class Directory:
         else:
             conn = ldap3.Connection(server, **options)
         conn.open()
+        if self.settings.start_tls and not uri.lower().startswith(("ldaps://", "ldapi://")):
+            if not conn.start_tls():
+                conn.unbind()
+                raise lx.LDAPStartTLSError(f"StartTLS refused: {conn.result.get('description')}")
         if not conn.bind():
             result = conn.result
             conn.unbind()

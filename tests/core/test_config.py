@@ -73,3 +73,10 @@ def test_typed_getters_name_the_key(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="pykota.conf: file not found"):
         Config(tmp_path)
+
+
+def test_tls_keys(tmp_path):
+    settings = Config(write(tmp_path, BASE + "ldaptls: yes\n")).ldap(admin=False)
+    assert settings.start_tls and settings.ca_file is None
+    with pytest.raises(ConfigError, match="cacert: expected a readable CA certificate file"):
+        Config(write(tmp_path, BASE + "cacert: /nonexistent/ca.pem\n")).ldap(admin=False)

@@ -246,3 +246,21 @@ def test_group_page_usage_sums_the_members_counters_on_that_printer(directory):
     assert quotas.group_page_usage(directory, [], "hp4") == 0
     big = [f"u{i}" for i in range(5000)] + ["bob"]
     assert quotas.group_page_usage(directory, big, "hp4") == 5
+
+
+def test_starttls_is_required_when_asked_for(slapd, tmp_path):
+    home = slapd.write_config(tmp_path, extra_global="ldaptls: yes\n")
+    with pytest.raises(DirectoryUnavailable, match="StartTLS|TLS|tls"):      # this test server has no TLS
+        Directory(Config(home).ldap(admin=True)).connect()
+
+
+def test_ldaps_certificates_are_checked(monkeypatch):
+    import ssl
+    import ldap3
+    from pykota_ldap.config import settings_for_server
+    made = []
+    real_server = ldap3.Server
+    monkeypatch.setattr(ldap3, "Server", lambda *a, **k: made.append(k) or real_server(*a, **k))
+    with pytest.raises(DirectoryUnavailable):
+        Directory(settings_for_server("ldaps://127.0.0.1:1", None, None)).connect()
+    assert made and made[0]["tls"].validate == ssl.CERT_REQUIRED
