@@ -34,3 +34,21 @@ def test_the_two_commands_are_the_first_block():
     block = README.split("## The two commands", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     assert "tools/demo" in block and "tools/run-tests" in block
     assert "tools/run-tests" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_sample_configuration_documents_the_readme_keys():
+    sample = (ROOT / "conf" / "pykota.conf.sample").read_text()
+    table = README.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    keys = {k for row in table.splitlines() if row.startswith("| `")
+            for k in re.findall(r"`(\w+)`", row.split("|")[1])}
+    for key in keys - {"storageadmin", "storageadminpw"}:       # those are in pykotadmin.conf.sample
+        assert key in sample, f"conf/pykota.conf.sample does not document {key}"
+    assert "storageadminpw" in (ROOT / "conf" / "pykotadmin.conf.sample").read_text()
+
+
+def test_the_sample_configuration_is_valid(tmp_path):
+    import shutil
+    from pykota_ldap.config import Config
+    shutil.copy(ROOT / "conf" / "pykota.conf.sample", tmp_path / "pykota.conf")
+    settings = Config(tmp_path).ldap(admin=False)
+    assert settings.uris and settings.base
