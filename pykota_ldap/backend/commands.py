@@ -4,6 +4,7 @@ PYKOTA* variables in their environment, like PyKota did."""
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 
 from . import cupsio
@@ -26,9 +27,13 @@ def job_env(job, **extra) -> dict[str, str]:
 
 
 def fill(command: str, **values) -> str:
-    """PyKota's %(name)s placeholders; a command without them is left as it is."""
+    """PyKota's %(name)s placeholders; a command without them is left as it is.
+
+    Every value is shell-quoted: user names, titles and billing codes come from whoever
+    submitted the job, and the command runs as root. `%(username)s` becomes one word."""
+    quoted = {name: shlex.quote("" if value is None else str(value)) for name, value in values.items()}
     try:
-        return command % values
+        return command % quoted
     except (KeyError, ValueError, TypeError):
         return command
 
