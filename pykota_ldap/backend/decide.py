@@ -95,10 +95,17 @@ def _apply_policy(config, d, job, context: JobContext) -> tuple[JobContext, Verd
     return context, Verdict(DENY, f"{missing}", record=False, charge=False, context=context)
 
 
+MAX_BILLING_CODE = 64
+
+
 def _billing_code(config, d, job) -> tuple[str | None, Verdict | None]:
     code = job.billing_code
     if not code:
         return None, None
+    # The code is typed by whoever submits the job: refuse what the directory would refuse
+    # (too long, control characters) here, instead of letting the write stop the queue.
+    if len(code) > MAX_BILLING_CODE or any(ord(ch) < 32 for ch in code):
+        return None, Verdict(DENY, f"billing code is invalid (at most {MAX_BILLING_CODE} printable characters)")
     found = history.get_billing_code(d, code)
     if found:
         return found.dn, None

@@ -210,7 +210,9 @@ def run_job(argv: list[str], state: dict) -> int:
             time.sleep(pause)
 
         # Count after printing and charge. Whatever goes wrong from here, a printed job must not
-        # go back to CUPS as failed (it would be printed again): exit 0 with the reason.
+        # go back to CUPS as failed (it would be printed again): exit 0 with the reason. A cancel
+        # (SIGTERM) from now on is noted, not obeyed: the pages are out, they are charged.
+        state["accounting"] = True
         try:
             return _account_and_charge(config, job, state, verdict, d, name, accounter, snmp, before, lock, result,
                                        size, charge_on_error)

@@ -43,6 +43,8 @@ _state = {"runner": None, "printing": False}
 def _on_sigterm(signum, frame):
     runner = _state["runner"]
     _state["cancelled"] = True
+    if _state.get("accounting"):
+        return                      # printed already: the charge must still be made
     if _state["printing"] and runner is not None:
         runner.terminate()          # the real backend stops; we account what happened
     else:

@@ -190,6 +190,16 @@ def test_billing_code_is_created_and_charged(rig):
     assert "pkPageCounter: 2" in out and "pkBalance: -200" in out
 
 
+def test_an_overlong_billing_code_refuses_the_job_and_the_queue_keeps_running(rig):
+    queue = rig.queue()
+    printers.add_printer(rig.d, queue)
+    accounts.attach_user(rig.d, "alice")
+    quotas.add_user_quota(rig.d, "alice", queue)
+    job = rig.print(queue, 1, options={"job-billing": "x" * 300})
+    assert job.state == "canceled" and "billing code is invalid" in rig.log(job.id)
+    assert rig.print(queue, 1).state == "completed"          # the queue was not stopped
+
+
 def test_filtered_queue_data_on_stdin(rig):
     """A PPD queue: the filters send PostScript on stdin; copies are in the data."""
     queue = f"ppd{rig.queue()}"
