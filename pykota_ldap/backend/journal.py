@@ -84,6 +84,17 @@ def write(directory: Path, charge: PendingCharge) -> Path:
     return final
 
 
+def _set_aside(path: Path, report, reason: str) -> None:
+    """Move a charge that cannot be applied to failed/, so that it never blocks the charges
+    behind it; an admin reads the reason there (and `cupspykota --replay` lists them)."""
+    failed = path.parent / "failed"
+    failed.mkdir(mode=0o700, exist_ok=True)
+    os.replace(path, failed / path.name)
+    (failed / (path.name + ".reason")).write_text(" ".join(reason.split()) + "\n")
+    report.failed += 1
+    report.errors.append(f"{path.name}: {' '.join(reason.split())} (moved to {failed})")
+
+
 def pending(directory: Path) -> list[Path]:
     if not directory.is_dir():
         return []
@@ -124,22 +135,19 @@ def replay(d, directory: Path, limit: int | None = None) -> ReplayReport:
             try:
                 charge = PendingCharge(**json.loads(handle.read()))
             except (ValueError, TypeError) as exc:
-                report.failed += 1
-                report.errors.append(f"{path.name}: unreadable ({exc}); left for an admin")
+                _set_aside(path, report, f"unreadable ({exc})")
                 continue
             if not replay_is_safe(charge.job_object()):
-                report.failed += 1
-                report.errors.append(f"{path.name}: older than the directory's memory of applied charges; "
-                                     "check the history and apply it by hand if it is missing")
+                _set_aside(path, report, "older than the directory's memory of applied charges; "
+                                         "check the history and apply it by hand if it is missing")
                 continue
             try:
                 new = charge.apply(d)
             except DirectoryUnavailable:
                 report.failed += len(pending(directory))
                 raise
-            except DirectoryError as exc:
-                report.failed += 1
-                report.errors.append(f"{path.name}: {exc}")
+            except DirectoryError as exc:      # e.g. a quota entry deleted since: it will not get better
+                _set_aside(path, report, str(exc))
                 continue
             if new:
                 report.applied += 1
