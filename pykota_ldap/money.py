@@ -5,9 +5,12 @@ amount is an int so that sums are exact and the directory can increment them ato
 """
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal
 
 SCALE = 1000
+PLAIN_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+LARGEST = Decimal(10) ** 12          # a trillion credits: far beyond any real balance or factor
 
 
 def parse(text: str) -> int:
@@ -15,12 +18,11 @@ def parse(text: str) -> int:
     cleaned = str(text).strip()
     if "," in cleaned and "." not in cleaned:  # a decimal comma, as typed in much of Europe
         cleaned = cleaned.replace(",", ".", 1)
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(f"not an amount: {text!r}") from None
-    if not value.is_finite():
+    if not PLAIN_DECIMAL.fullmatch(cleaned):      # no exponents, no "inf": 1e999 is not an amount
         raise ValueError(f"not an amount: {text!r}")
+    value = Decimal(cleaned)
+    if abs(value) > LARGEST:
+        raise ValueError(f"too large an amount: {text!r}")
     scaled = value * SCALE
     if scaled != scaled.to_integral_value():
         raise ValueError(f"more than three decimals: {text!r}")

@@ -41,7 +41,7 @@ def handle_errors(name: str):
         def wrapper(*args, **kwargs):
             try:
                 return func(*args, **kwargs)
-            except (UserError, ConfigError, DirectoryError, FileNotFoundError, PermissionError) as exc:
+            except (UserError, ConfigError, DirectoryError, FileNotFoundError, PermissionError, ValueError) as exc:
                 click.echo(f"{name}: {one_line(exc)}", err=True)
                 sys.exit(EXIT_ERROR)
             except KeyboardInterrupt:

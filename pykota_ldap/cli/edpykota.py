@@ -95,7 +95,7 @@ def main(add, delete, list_, skipexisting, softlimit, hardlimit, noquota, increa
                 click.echo("edpykota: no such quota entry, nothing deleted", err=True)
             elif not targets and (patterns or printer_patterns):
                 fail("no quota entry matches (create them with edpykota -a)")
-        _check_changes(targets, change, usage)
+        _check_changes(targets, change, usage, soft, hard, noquota, reset or hardreset)
 
         create = quotas.add_group_quota if groups else quotas.add_user_quota
         extra = {} if groups else {"max_job_size": max_size}
@@ -125,14 +125,22 @@ def _existing(s: Session, owners, printers, groups: bool, patterns) -> dict:
     return found
 
 
-def _check_changes(targets, change, usage) -> None:
-    """Refuse before writing anything a change that would make a limit or a counter negative."""
+def _check_changes(targets, change, usage, soft, hard, noquota, reset) -> None:
+    """Refuse before writing anything a change that would make a limit or a counter negative,
+    judged on the values the earlier steps leave (-S/-H/-n before -I, -r/-R before -U)."""
     for entry in targets:
         if change is not None and change < 0:
-            if min(entry.soft_limit or 0, entry.hard_limit or 0) + change < 0:
+            if noquota:
+                new_soft = new_hard = 0
+            elif soft is not None:
+                new_soft, new_hard = soft, hard if hard is not None else soft
+            else:
+                new_soft, new_hard = entry.soft_limit or 0, entry.hard_limit or 0
+            if min(new_soft, new_hard) + change < 0:
                 fail(f"--increase {change} would make a limit of {_name(entry)} negative")
         if usage is not None and usage[1] and usage[0] < 0:
-            if min(entry.page_counter, entry.life_page_counter) + usage[0] < 0:
+            counter = 0 if reset else min(entry.page_counter, entry.life_page_counter)
+            if counter + usage[0] < 0:
                 fail(f"--used {usage[0]} would make the page counter of {_name(entry)} negative")
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from .conftest import charge
+from .conftest import charge, snapshot
 from .test_seed import attrs
 
 UQ = "ou=UserQuotas,ou=PyKota,dc=example,dc=org"
@@ -111,3 +111,14 @@ def test_list_is_sorted_and_filtered(sh):
     sh("edpykota -a -S 3 jerome toto")
     out = sh("edpykota -L -P hp5 't*'").stdout
     assert out.splitlines()[0] == "toto@hp5" and "jerome" not in out
+
+
+def test_combined_changes_are_judged_on_the_result_and_write_nothing_when_refused(sh, slapd):
+    setup(sh)
+    sh("edpykota -a -S 100 -H 100 -P hp4 jerome")
+    before = snapshot(slapd)
+    done = sh("edpykota -S 5 -I -10 -P hp4 jerome", ok=False)
+    assert done.exit_code == 1 and "would make a limit" in done.stderr and "Traceback" not in done.output
+    done = sh("edpykota -r -U -5 -P hp4 jerome", ok=False)
+    assert done.exit_code == 1 and "would make the page counter" in done.stderr
+    assert snapshot(slapd) == before
