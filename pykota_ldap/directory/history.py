@@ -34,6 +34,7 @@ def add_job(d: Directory, job: Job, name: str | None = None) -> str:
 
 
 CHARGE_MEMORY_DAYS = 31     # how long an entry remembers the charges applied to it
+PRUNE_ONE_IN = 50           # prune an entry's old marks on one charge in 50, on average
 
 
 def charge_mark(job: Job, name: str) -> str:
@@ -49,12 +50,15 @@ def apply_once(d: Directory, dn: str, deltas: dict[str, int], mark: str) -> bool
     changes = {attr: [(MODIFY_INCREMENT, [int(delta)])] for attr, delta in deltas.items() if delta}
     changes["pkAppliedCharge"] = [(MODIFY_ADD, [mark])]
     try:
-        after = d.modify(dn, changes, read_back=["pkAppliedCharge"], retry_safe=True)
+        d.modify(dn, changes, retry_safe=True)
     except DirectoryError as exc:
         if "attributeOrValueExists" in str(exc):
             return False
         raise
-    _forget_old_marks(d, dn, values(after, "pkAppliedCharge"))
+    # Pruning reads every mark of the entry: do it now and then, not on every charge (a busy
+    # billing code holds thousands of marks and the read would grow with them).
+    if secrets.randbelow(PRUNE_ONE_IN) == 0:
+        _forget_old_marks(d, dn, values(d.read(dn, ["pkAppliedCharge"]) or {}, "pkAppliedCharge"))
     return True
 
 

@@ -225,11 +225,12 @@ def test_concurrent_charges_with_replays_count_exactly(directory, pykota_home, s
     assert len(list(history.find_jobs(directory, user="alice"))) == 600
 
 
-def test_old_marks_are_forgotten(directory, slapd):
+def test_old_marks_are_forgotten(directory, slapd, monkeypatch):
     from datetime import datetime, timedelta, timezone
     quota = quotas.add_user_quota(directory, "alice", "hp4")
     old = (datetime.now(timezone.utc) - timedelta(days=40)).strftime("%Y%m%d%H%M%SZ")
     slapd.ldapmodify(f"dn: {quota.dn}\nchangetype: modify\nadd: pkAppliedCharge\npkAppliedCharge: {old} ancient\n-\n")
+    monkeypatch.setattr(history, "PRUNE_ONE_IN", 1)          # prune on this charge
     history.apply_once(directory, quota.dn, {"pkPageCounter": 1}, "20991231000000Z new")
     text = slapd.ldapsearch(quota.dn, "(objectClass=*)", "pkAppliedCharge", scope="base")
     assert "ancient" not in text and "new" in text
