@@ -192,29 +192,23 @@ def change_limits(d: Directory, dn: str, delta: int) -> tuple[int, int]:
     return soft + delta, hard + delta
 
 
-def delete_user_quotas_of(d: Directory, user: str | None = None, printer: str | None = None) -> int:
-    """Delete every user quota entry of a user, or on a printer; returns how many."""
-    parts = ["(objectClass=pkUserQuota)"]
-    if user:
-        parts.append(esc.eq("pkUserName", user))
-    if printer:
-        parts.append(esc.eq("pkPrinterName", printer))
-    dns = [dn for dn, _ in d.search_paged(d.settings.userquotabase, esc.all_of(*parts), ["cn"])]
+def _delete_quotas(d: Directory, base: str, object_class: str, name_attr: str, name: str | None,
+                   printer: str | None) -> int:
+    flt = esc.all_of(f"(objectClass={object_class})", esc.eq(name_attr, name) if name else "",
+                     esc.eq("pkPrinterName", printer) if printer else "")
+    dns = [dn for dn, _ in d.search_paged(base, flt, ["cn"])]
     for dn in dns:
         d.delete(dn)
     return len(dns)
+
+
+def delete_user_quotas_of(d: Directory, user: str | None = None, printer: str | None = None) -> int:
+    """Delete every user quota entry of a user, or on a printer; returns how many."""
+    return _delete_quotas(d, d.settings.userquotabase, "pkUserQuota", "pkUserName", user, printer)
 
 
 def delete_group_quotas_of(d: Directory, group: str | None = None, printer: str | None = None) -> int:
-    parts = ["(objectClass=pkGroupQuota)"]
-    if group:
-        parts.append(esc.eq("pkGroupName", group))
-    if printer:
-        parts.append(esc.eq("pkPrinterName", printer))
-    dns = [dn for dn, _ in d.search_paged(d.settings.groupquotabase, esc.all_of(*parts), ["cn"])]
-    for dn in dns:
-        d.delete(dn)
-    return len(dns)
+    return _delete_quotas(d, d.settings.groupquotabase, "pkGroupQuota", "pkGroupName", group, printer)
 
 
 def page_usage_by_printer(d: Directory, printers: list[str] | None = None) -> dict[tuple[str, str], tuple[int, int]]:
