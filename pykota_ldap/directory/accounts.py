@@ -63,11 +63,16 @@ def attach_user(d: Directory, name: str, limit_by: str = "quota", balance: int =
         return get_user(d, name)
     if user.managed:
         raise AlreadyExists(f"user {name} is already managed")
-    changes = {"objectClass": [(MODIFY_ADD, ["pkAccount"])]}
-    changes.update({attr: [(MODIFY_ADD, [value])] for attr, value in pk_values.items()})
-    # One modify: the class and its counters appear together or not at all.
-    d.modify(user.dn, changes, assertion="(!(objectClass=pkAccount))")
+    _attach_class(d, user.dn, "pkAccount", pk_values)
     return get_user(d, name)
+
+
+def _attach_class(d: Directory, dn: str, object_class: str, pk_values: dict) -> None:
+    """One modify, guarded by the class being absent: the auxiliary class and its values (the
+    counters at 0) appear together or not at all, and two attaches at once cannot both pass."""
+    changes = {"objectClass": [(MODIFY_ADD, [object_class])]}
+    changes.update({attr: [(MODIFY_ADD, [value])] for attr, value in pk_values.items()})
+    d.modify(dn, changes, assertion=f"(!(objectClass={object_class}))")
 
 
 def detach_user(d: Directory, user: User) -> None:
@@ -196,9 +201,7 @@ def attach_group(d: Directory, name: str, limit_by: str = "quota", description: 
         return get_group(d, name)
     if group.managed:
         raise AlreadyExists(f"group {name} is already managed")
-    changes = {"objectClass": [(MODIFY_ADD, ["pkGroup"])]}
-    changes.update({attr: [(MODIFY_ADD, [value])] for attr, value in pk_values.items()})
-    d.modify(group.dn, changes, assertion="(!(objectClass=pkGroup))")
+    _attach_class(d, group.dn, "pkGroup", pk_values)
     return get_group(d, name)
 
 
