@@ -65,6 +65,8 @@ def main(add: bool, delete: bool, list_: bool, skipexisting: bool, softlimit: st
             s.require_admin("changing quota entries")
         elif not s.is_admin:
             patterns = own_names(s, groups)
+            if not patterns:    # in no group: nothing to show (no names would mean all of them)
+                return
         chosen = resolve_printers(request.printer_names, printer_store.all_printers(s.directory))
         owners = resolve_accounts(s, patterns, groups)
         if request.mode == "list":

@@ -200,6 +200,8 @@ def _list(s: Session, request: Request) -> None:
     patterns = request.names
     if not s.is_admin:      # non-admins see themselves (their groups with -g) only
         patterns = own_names(s, request.groups)
+        if not patterns:    # in no group: nothing to show (no names would mean all of them)
+            return
     if request.groups:
         _list_groups(s, resolve_groups(s, patterns))
     else:
