@@ -64,7 +64,7 @@ def _exit_after(name: str, error: BaseException) -> NoReturn:
         click.echo(f"{name}: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     if isinstance(error, _Stopped):
-        sys.stderr.close()          # nor a complaint when the unread output is flushed at exit
+        sys.stderr.close()          # else Python complains there when stdout fails to flush at exit
         sys.exit(0)
     raise error
 

@@ -53,10 +53,9 @@ def main(add: bool, delete: bool, list_: bool, skipexisting: bool, balance: str 
     _check_usage(add, delete, list_, remove, groups, names, dict(
         balance=balance, description=description, email=email, ingroups=ingroups, limitby=limitby,
         overcharge=overcharge, comment=comment))
+    change = _parse_change(groups, limitby, description, overcharge, email, balance, comment, remove)
     request = Request(mode="add" if add else "delete" if delete else "list" if list_ else "change", groups=groups,
-                      skip_existing=skipexisting, entries=_entries(add, groups, names),
-                      change=_parse_change(groups, limitby, description, overcharge, email, balance, comment,
-                                           remove),
+                      skip_existing=skipexisting, entries=_entries(add, groups, names), change=change,
                       ingroups=ingroups)
     with session() as s:
         if request.mode == "list":
