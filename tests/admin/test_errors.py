@@ -70,3 +70,9 @@ def test_a_session_handed_in_is_used_and_left_open(sh, config, directory):
     assert directory._conn is not None       # still bound: closing it is the owner's business
     refused = CliRunner().invoke(pkusers.main, ["-b", "10", "jerome"], obj=mine)
     assert refused.exit_code == 1 and "needs the admin credentials" in refused.stderr
+
+
+def test_a_password_file_that_is_not_there_is_one_line(tmp_path):
+    result = CliRunner().invoke(pkschema.main, ["install", "-y", str(tmp_path / "missing")])
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("pkschema: ") and "No such file or directory" in result.stderr
