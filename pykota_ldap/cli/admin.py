@@ -1,31 +1,25 @@
 """What the PyKota-compatible admin commands share beyond cli.common.
 
-- `PkCommand`: a click command that expands `-A FILE` in place before parsing (PyKota's argument
-  files), and reports every usage error as one line `<command>: <reason>` with exit status 2.
-- `Session`: the configuration, who the caller is, and the directory, opened once per command.
+- `PkCommand`: a command (cli.command: errors reported in one place) that expands `-A FILE` in
+  place before parsing (PyKota's argument files), and answers -v with the version.
 - `resolve`: the one path from what a user typed (names, comma lists, shell wildcards) to
   directory objects, used by every command so that they all accept and refuse the same things.
 """
 from __future__ import annotations
 
-import os
-import pwd
-import sys
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
 import click
 
 from .. import __version__ as VERSION
-from ..config import Config
-from ..directory import Directory, accounts
+from ..directory import accounts
 from ..directory import escaping as esc
-from .common import (CONTEXT, EXIT_USAGE, UserError, check_name, fail, load_config, one_line, read_arg_file,
-                     split_names)
+from ..model import Group, Printer, User
+from .command import Command
+from .common import CONTEXT, check_name, fail, read_arg_file, split_names
+from .session import Session
 
 T = TypeVar("T")
-_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())   # click >= 8.2
 
 # Characters refused in the name of anything created by these commands: wildcards would make the
 # name unreachable by pattern, ',' splits lists, '@' separates user and printer in quota entry
@@ -59,10 +53,10 @@ def expand_argument_files(args: list[str]) -> list[str]:
     return out
 
 
-class PkCommand(click.Command):
-    """A command with PyKota's habits: -A argument files, -h, -v, one-line usage errors."""
+class PkCommand(Command):
+    """A command with PyKota's habits: -A argument files, -h, -v."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any):
         kwargs.setdefault("context_settings", CONTEXT)
         super().__init__(*args, **kwargs)
         self.params.append(click.Option(["-A", "--arguments"], metavar="FILE", expose_value=False,
@@ -70,71 +64,19 @@ class PkCommand(click.Command):
         self.params.append(click.Option(["-v", "--version"], is_flag=True, expose_value=False, is_eager=True,
                                         callback=_print_version, help="Show the version and exit."))
 
-    def parse_args(self, ctx, args):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, expand_argument_files(list(args)))
 
-    def main(self, args=None, prog_name=None, **extra):
-        name = prog_name or self.name
-        try:
-            code = super().main(args=args, prog_name=prog_name, standalone_mode=False, **extra)
-        except _NO_ARGS_IS_HELP as exc:
-            click.echo(exc.ctx.get_help())
-            sys.exit(EXIT_USAGE)
-        except click.ClickException as exc:
-            click.echo(f"{name}: {one_line(exc.format_message())} (see {name} -h)", err=True)
-            sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
-        except click.Abort:
-            click.echo(f"{name}: aborted", err=True)
-            sys.exit(1)
-        except UserError as exc:  # raised while expanding -A, before handle_errors is around
-            click.echo(f"{name}: {one_line(exc)}", err=True)
-            sys.exit(1)
-        sys.exit(code if isinstance(code, int) else 0)
 
-
-def _print_version(ctx, _param, value):
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value and not ctx.resilient_parsing:
         click.echo(f"{ctx.info_name} (pykota-ldap) {VERSION}")
         ctx.exit(0)
 
 
-def command(name: str, **kwargs):
+def command(name: str, **kwargs: Any) -> Callable[[Callable[..., Any]], click.Command]:
     """@command("pkusers") -- a PkCommand with the shared context settings."""
     return click.command(name, cls=PkCommand, **kwargs)
-
-
-# -- who is calling, and the directory ---------------------------------------------------------
-
-def caller_name() -> str:
-    """The login of whoever runs the command (what non-admins are restricted to)."""
-    try:
-        return pwd.getpwuid(os.getuid()).pw_name
-    except KeyError:
-        return os.environ.get("USER") or str(os.getuid())
-
-
-@dataclass
-class Session:
-    config: Config
-    directory: Directory
-    is_admin: bool
-    caller: str
-
-    def require_admin(self, what: str) -> None:
-        """A caller who cannot read pykotadmin.conf may only list."""
-        if not self.is_admin:
-            fail(f"{what} needs the admin credentials ({self.config.admin_path} is missing or not readable by you)")
-
-
-@contextmanager
-def session():
-    """Config (admin credentials when readable) and a bound directory connection."""
-    config = load_config()
-    d = Directory(config.ldap()).connect()
-    try:
-        yield Session(config, d, config.is_admin, caller_name())
-    finally:
-        d.close()
 
 
 # -- from typed names to directory objects -----------------------------------------------------
@@ -153,8 +95,12 @@ def check_new_name(name: str, what: str) -> str:
     return name
 
 
+def _name(obj: Any) -> str:
+    return obj.name
+
+
 def resolve(patterns: list[str] | None, finder: Callable[[list[str] | None], Iterable[T]], what: str,
-            name_of: Callable[[T], str] = lambda o: o.name,
+            name_of: Callable[[T], str] = _name,
             explain: Callable[[str], str | None] | None = None) -> list[T]:
     """Objects matching the names or shell patterns; every name typed must match something.
 
@@ -174,8 +120,9 @@ def resolve(patterns: list[str] | None, finder: Callable[[list[str] | None], Ite
     return found
 
 
-def _unique(objects: Iterable[T], name_of) -> list[T]:
-    seen, out = set(), []
+def _unique(objects: Iterable[T], name_of: Callable[[T], str]) -> list[T]:
+    seen: set[str] = set()
+    out: list[T] = []
     for obj in objects:
         key = name_of(obj).lower()
         if key not in seen:
@@ -184,7 +131,7 @@ def _unique(objects: Iterable[T], name_of) -> list[T]:
     return out
 
 
-def exclusive(**flags) -> None:
+def exclusive(**flags: bool) -> None:
     """At most one of these modes may be given (e.g. add, delete, list)."""
     given = [name for name, value in flags.items() if value]
     if len(given) > 1:
@@ -201,26 +148,40 @@ def own_names(s: Session, groups: bool) -> list[str]:
     return [g.name for g in accounts.user_groups(s.directory, me)] if me else []
 
 
-def resolve_accounts(s: Session, patterns: list[str] | None, groups: bool, with_members: bool = True) -> list:
-    """Managed users (groups) selected by the names; a literal name that is in the directory but
-    not managed gets a message saying how to manage it."""
-    d = s.directory
+def _unmanaged(s: Session, groups: bool) -> Callable[[str], str | None]:
+    """For a literal name that is in the directory but not managed: how to manage it."""
     what = "group" if groups else "user"
     get = accounts.get_group if groups else accounts.get_user
 
-    def explain(name):
-        obj = get(d, name)
+    def explain(name: str) -> str | None:
+        obj = get(s.directory, name)
         if obj is not None and not obj.managed:
             return f"{what} {name} is in the directory but not managed: pkusers -a {'-g ' if groups else ''}{name}"
         return None
 
-    if groups:
-        return resolve(patterns, lambda pats: accounts.find_groups(d, pats, with_members=with_members), what,
-                       explain=explain)
-    return resolve(patterns, lambda pats: accounts.find_users(d, pats), what, explain=explain)
+    return explain
 
 
-def resolve_printers(patterns: list[str] | None, everything: dict, what: str = "printer") -> list:
+def resolve_users(s: Session, patterns: list[str] | None) -> list[User]:
+    """Managed users selected by the names."""
+    return resolve(patterns, lambda pats: accounts.find_users(s.directory, pats), "user",
+                   explain=_unmanaged(s, groups=False))
+
+
+def resolve_groups(s: Session, patterns: list[str] | None, with_members: bool = True) -> list[Group]:
+    """Managed users groups selected by the names."""
+    return resolve(patterns, lambda pats: accounts.find_groups(s.directory, pats, with_members=with_members),
+                   "group", explain=_unmanaged(s, groups=True))
+
+
+def resolve_accounts(s: Session, patterns: list[str] | None, groups: bool,
+                     with_members: bool = True) -> list[User] | list[Group]:
+    """Managed users, or with groups=True users groups, selected by the names."""
+    return resolve_groups(s, patterns, with_members) if groups else resolve_users(s, patterns)
+
+
+def resolve_printers(patterns: list[str] | None, everything: dict[str, Printer],
+                     what: str = "printer") -> list[Printer]:
     """Printers and printer groups selected by the names (from one all_printers read)."""
     return resolve(patterns, lambda pats: [p for p in everything.values()
                                            if not pats or any(esc.matches(p.name, x) for x in pats)], what)

@@ -1,24 +1,22 @@
-"""What every command shares: one-line errors, exit codes, the directory, names, progress.
+"""What every command shares: the user error, exit codes, names, numbers, progress.
 
 Every command is a thin click layer over the library. A user error never shows a traceback:
-it is one line on stderr, `<command>: <reason>`, and a non-zero exit status.
+it is one line on stderr, `<command>: <reason>`, and a non-zero exit status (cli.command says
+how each kind of error is shown).
 """
 from __future__ import annotations
 
-import functools
 import os
 import re
 import sys
-from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Iterable, NoReturn
 
 import click
 
-from ..config import Config, ConfigError
-from ..directory import Directory, DirectoryError
 from ..money import parse as parse_money
 
-CONTEXT = dict(help_option_names=["-h", "--help"], max_content_width=100)
+CONTEXT: dict[str, Any] = dict(help_option_names=["-h", "--help"], max_content_width=100)
 EXIT_ERROR, EXIT_USAGE = 1, 2
 
 
@@ -26,7 +24,7 @@ class UserError(Exception):
     """Bad input or a refused action: shown as one line, exit status 1."""
 
 
-def fail(message: str, status: int = EXIT_ERROR):
+def fail(message: str, status: int = EXIT_ERROR) -> NoReturn:
     raise UserError(message) if status == EXIT_ERROR else click.UsageError(message)
 
 
@@ -34,47 +32,14 @@ def one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def handle_errors(name: str):
-    """Decorator for a click command body: known errors become one line and exit 1."""
-    def decorate(func):
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            try:
-                return func(*args, **kwargs)
-            except (UserError, ConfigError, DirectoryError, FileNotFoundError, PermissionError, ValueError) as exc:
-                click.echo(f"{name}: {one_line(exc)}", err=True)
-                sys.exit(EXIT_ERROR)
-            except KeyboardInterrupt:
-                click.echo(f"{name}: interrupted", err=True)
-                sys.exit(130)
-            except BrokenPipeError:           # `dumpykota ... | head`
-                sys.stderr.close()
-                sys.exit(0)
-        return wrapper
-    return decorate
-
-
-def load_config(admin: bool | None = None) -> Config:
-    return Config(want_admin=admin)
-
-
-@contextmanager
-def directory(config: Config, admin: bool | None = None):
-    d = Directory(config.ldap(admin)).connect()
-    try:
-        yield d
-    finally:
-        d.close()
-
-
 # -- names -------------------------------------------------------------------------------------
 
 NAME_FORBIDDEN = re.compile(r"[\x00-\x1f/]")
 
 
-def split_names(values) -> list[str]:
+def split_names(values: Iterable[str] | None) -> list[str]:
     """Arguments as typed: each may be a comma list; empty parts are dropped."""
-    names = []
+    names: list[str] = []
     for value in values or ():
         names.extend(part.strip() for part in str(value).split(",") if part.strip())
     return names

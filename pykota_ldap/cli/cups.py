@@ -9,7 +9,7 @@ import os
 import shutil
 import subprocess
 
-from .common import fail
+from .common import UserError, fail
 
 PREFIX = "cupspykota:"
 
@@ -25,7 +25,8 @@ def _run(args: list[str], empty_ok: str | None = None) -> str:
     if done.returncode != 0 and empty_ok and empty_ok in (done.stderr + done.stdout):
         return ""                                   # e.g. lpstat: "No destinations added."
     if done.returncode != 0:
-        fail(f"{' '.join(args[:3])}: {(done.stderr or done.stdout).strip().splitlines()[0] if (done.stderr or done.stdout).strip() else 'failed'}")
+        said = (done.stderr or done.stdout).strip()
+        fail(f"{' '.join(args[:3])}: {said.splitlines()[0] if said else 'failed'}")
     return done.stdout
 
 
@@ -44,7 +45,7 @@ def device_uris_or_none() -> dict[str, str] | None:
     """The same, or None when CUPS cannot be asked (listings then say 'unknown')."""
     try:
         return device_uris()
-    except Exception:  # any failure only means "we cannot tell"
+    except (UserError, OSError):    # no CUPS to ask only means "we cannot tell"
         return None
 
 

@@ -18,14 +18,18 @@ from __future__ import annotations
 import os
 import re
 import sys
+from dataclasses import dataclass
+from typing import Any, Iterable, TextIO
 
 import click
 
+from ..directory import Directory
 from ..report import dates
-from ..report.datasets import DATASETS, FILTER_KEYS, ORDER, summed
+from ..report.datasets import DATASETS, FILTER_KEYS, ORDER, Dataset, summed
 from ..report.formats import FORMATS, write, writer_for
-from .admin import command, session
-from .common import Progress, fail, handle_errors
+from .admin import command
+from .common import Progress, fail
+from .session import session
 
 _FIELD = re.compile(r"^[+-]?[A-Za-z]+$")
 
@@ -38,14 +42,29 @@ _FIELD = re.compile(r"^[+-]?[A-Za-z]+$")
 @click.option("-O", "--orderby", metavar="[+|-]FIELD,...", help="Sort by these fields.")
 @click.option("-s", "--sum", "total", is_flag=True, help="Totals (history and payments only).")
 @click.argument("filters", nargs=-1)
-@handle_errors("dumpykota")
-def main(dataset, fmt, output, orderby, total, filters):
-    dataset, fmt = dataset.lower(), fmt.lower()
+def main(dataset: str, fmt: str, output: str, orderby: str | None, total: bool, filters: tuple[str, ...]) -> None:
+    request = _parse(dataset.lower(), fmt.lower(), orderby, total, filters)
+    with session() as s:
+        s.require_admin("dumpykota")
+        _dump(s.directory, request, output)
+
+
+@dataclass(frozen=True)
+class Request:
+    """The options, checked and parsed before the directory is opened."""
+    datasets: list[str]
+    fmt: str
+    criteria: dict[str, Any]            # filter -> value; start and end as datetimes
+    total: bool                         # --sum
+    order: list[tuple[str, bool]]       # (column, descending)
+
+
+def _parse(dataset: str, fmt: str, orderby: str | None, total: bool, filters: tuple[str, ...]) -> Request:
     if dataset != "all" and dataset not in DATASETS:
         fail(f"unknown dataset {dataset!r}: use one of {', '.join(ORDER)} or all")
     if fmt not in FORMATS:
         fail(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
-    criteria = _parse_filters(filters)
+    criteria: dict[str, Any] = _parse_filters(filters)
     if dataset == "all":
         if criteria or total or orderby:
             fail("-d all takes no filters, --sum nor --orderby")
@@ -54,45 +73,49 @@ def main(dataset, fmt, output, orderby, total, filters):
         names = list(ORDER)
     else:
         names = [dataset]
-        spec = DATASETS[dataset]
-        for key in criteria:
-            if key not in spec.filters:
-                fail(f"filter {key}= does not apply to {dataset} (it takes {', '.join(spec.filters)})")
-        if fmt == "cups" and (dataset != "history" or total):
-            fail("the cups format is for -d history without --sum")
-        if total and not spec.sums:
-            fail("--sum applies to history and payments only")
+        _check_dataset(DATASETS[dataset], criteria, fmt, total)
     order = _parse_order(orderby, DATASETS[names[0]].fields if orderby else ())
     if "start" in criteria or "end" in criteria:
         try:
             criteria["start"], criteria["end"] = dates.window(criteria.get("start"), criteria.get("end"))
         except dates.DateError as exc:
             fail(str(exc))
-
-    with session() as s:
-        s.require_admin("dumpykota")
-        out = sys.stdout if output == "-" else _open(output)
-        writer = writer_for(fmt, out)
-        try:
-            for name in names:
-                spec = DATASETS[name]
-                rows = spec.rows(s.directory, criteria)
-                if total:
-                    rows = summed(spec, rows, criteria)
-                if order:
-                    rows = _sorted(list(rows), order)
-                with Progress(f"{name}") as progress:
-                    write(writer, name, list(spec.fields), rows, progress)
-            writer.close()
-        finally:
-            if out is not sys.stdout:
-                out.close()
-                if writer.rows == 0:       # as PyKota: no file when nothing was dumped
-                    os.unlink(output)
+    return Request(names, fmt, criteria, total, order)
 
 
-def _parse_filters(filters) -> dict:
-    criteria = {}
+def _check_dataset(spec: Dataset, criteria: dict[str, Any], fmt: str, total: bool) -> None:
+    for key in criteria:
+        if key not in spec.filters:
+            fail(f"filter {key}= does not apply to {spec.name} (it takes {', '.join(spec.filters)})")
+    if fmt == "cups" and (spec.name != "history" or total):
+        fail("the cups format is for -d history without --sum")
+    if total and not spec.sums:
+        fail("--sum applies to history and payments only")
+
+
+def _dump(d: Directory, request: Request, output: str) -> None:
+    out = sys.stdout if output == "-" else _open(output)
+    writer = writer_for(request.fmt, out)
+    try:
+        for name in request.datasets:
+            spec = DATASETS[name]
+            rows: Iterable[dict] = spec.rows(d, request.criteria)
+            if request.total:
+                rows = summed(spec, iter(rows), request.criteria)
+            if request.order:
+                rows = _sorted(list(rows), request.order)
+            with Progress(f"{name}") as progress:
+                write(writer, name, list(spec.fields), rows, progress)
+        writer.close()
+    finally:
+        if out is not sys.stdout:
+            out.close()
+            if writer.rows == 0:       # as PyKota: no file when nothing was dumped
+                os.unlink(output)
+
+
+def _parse_filters(filters: tuple[str, ...]) -> dict[str, str]:
+    criteria: dict[str, str] = {}
     for item in filters:
         key, sep, value = item.partition("=")
         key = key.strip().lower()
@@ -106,7 +129,7 @@ def _parse_filters(filters) -> dict:
     return criteria
 
 
-def _parse_order(orderby: str | None, fields) -> list[tuple[str, bool]]:
+def _parse_order(orderby: str | None, fields: Iterable[str]) -> list[tuple[str, bool]]:
     """'-pagecounter,+username' -> [('pagecounter', True), ('username', False)] (True: descending)."""
     if not orderby:
         return []
@@ -121,14 +144,14 @@ def _parse_order(orderby: str | None, fields) -> list[tuple[str, bool]]:
     return order
 
 
-def _sorted(rows: list[dict], order) -> list[dict]:
+def _sorted(rows: list[dict], order: list[tuple[str, bool]]) -> list[dict]:
     """Sort by the requested columns (PyKota's LDAP sort compared the wrong column); unset first."""
     for name, descending in reversed(order):
         rows.sort(key=lambda r: _key(r.get(name)), reverse=descending)
     return rows
 
 
-def _key(value):
+def _key(value: object) -> tuple[int, Any]:
     if value is None:
         return (0, 0)
     if isinstance(value, str):
@@ -136,7 +159,7 @@ def _key(value):
     return (1, value)
 
 
-def _open(path: str):
+def _open(path: str) -> TextIO:
     try:
         return open(path, "w", encoding="utf-8")
     except OSError as exc:

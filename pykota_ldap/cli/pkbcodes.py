@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import click
 
-from ..directory import history
-from .admin import check_new_name, command, exclusive, names_from, resolve, session
-from .common import handle_errors
+from ..directory import Directory, changes, history
+from ..model import BillingCode
+from .admin import check_new_name, command, exclusive, names_from, resolve
+from .session import session
 from .values import show_money
 
 
@@ -24,8 +25,8 @@ from .values import show_money
 @click.option("-D", "--description", help="Description.")
 @click.option("-r", "--reset", is_flag=True, help="Page counter and balance back to 0.")
 @click.argument("names", nargs=-1)
-@handle_errors("pkbcodes")
-def main(add, delete, list_, skipexisting, description, reset, names):
+def main(add: bool, delete: bool, list_: bool, skipexisting: bool, description: str | None, reset: bool,
+         names: tuple[str, ...]) -> None:
     exclusive(add=add, delete=delete, list=list_)
     if (list_ or delete) and (description is not None or reset):
         raise click.UsageError("--list and --delete take no other change")
@@ -41,28 +42,33 @@ def main(add, delete, list_, skipexisting, description, reset, names):
             s.require_admin("changing billing codes")
         d = s.directory
         if add:
-            targets = [history.get_billing_code(d, code) or code for code in codes]
+            _add(d, codes, description, reset, skipexisting)
+        elif delete:
+            for found in _resolve(d, codes):
+                history.delete_billing_code(d, found)
+        elif list_:
+            _list(_resolve(d, codes))
         else:
-            targets = resolve(codes, lambda pats: history.find_billing_codes(d, pats), "billing code",
-                              name_of=lambda c: c.code)
-        if list_:
-            for code in sorted(targets, key=lambda c: c.code.lower()):
-                click.echo(f"{code.code} [{code.description or ''}] {code.page_counter} pages and "
-                           f"{show_money(code.balance)} credits")
-            return
-        for target in targets:
-            if isinstance(target, str):
-                history.add_billing_code(d, target, description or None)
-                continue
-            if delete:
-                history.delete_billing_code(d, target)
-                continue
-            if add and skipexisting:
-                continue
-            if description is not None:
-                history.set_billing_code_description(d, target, description)
-            if reset:
-                history.reset_billing_code(d, target)
+            for found in _resolve(d, codes):
+                changes.update_billing_code(d, found, description, reset)
+
+
+def _resolve(d: Directory, codes: list[str]) -> list[BillingCode]:
+    return resolve(codes, lambda pats: history.find_billing_codes(d, pats), "billing code", name_of=lambda c: c.code)
+
+
+def _add(d: Directory, codes: list[str], description: str | None, reset: bool, skip_existing: bool) -> None:
+    """New codes are added; existing ones are changed unless skip_existing."""
+    targets = [history.get_billing_code(d, code) or code for code in codes]
+    for target in targets:
+        if isinstance(target, str) or not skip_existing:
+            changes.update_billing_code(d, target, description, reset)
+
+
+def _list(codes: list[BillingCode]) -> None:
+    for code in sorted(codes, key=lambda c: c.code.lower()):
+        click.echo(f"{code.code} [{code.description or ''}] {code.page_counter} pages and "
+                   f"{show_money(code.balance)} credits")
 
 
 if __name__ == "__main__":

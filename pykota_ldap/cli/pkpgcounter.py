@@ -17,11 +17,12 @@ import click
 
 from pykota_ldap import __version__
 from pykota_ldap.accounting.pdl import PDLError, count_pages
+from pykota_ldap.cli.command import Command
 
 COLORSPACES = ("bw", "gc", "rgb", "cmy", "cmyk")
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.command("pkpgcounter", cls=Command, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-d", "--debug", is_flag=True, help="Show language, pages, copies and time per file on stderr.")
 @click.option("-c", "--colorspace", type=click.Choice(COLORSPACES, case_sensitive=False),
               help="Print per-page ink coverage in this colour space instead of the page count.")
@@ -47,7 +48,7 @@ def main(debug: bool, colorspace: str | None, resolution: int, timeout: float, f
             click.echo(f"pkpgcounter: {_label(name)}: {exc}", err=True)
             failed = True
             continue
-        except Exception as exc:  # never a traceback for the user
+        except OSError as exc:      # a file missing or unreadable; anything else is a bug
             click.echo(f"pkpgcounter: {_label(name)}: {type(exc).__name__}: {exc}", err=True)
             failed = True
             continue

@@ -10,14 +10,19 @@
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, Sequence
+
 import click
 
+from ..directory import Directory, changes
 from ..directory import printers as store
-from ..directory import quotas
+from ..model import Printer
 from ..policy import printer_ancestors
 from . import cups
-from .admin import check_new_name, command, exclusive, names_from, resolve_printers, session
-from .common import fail, handle_errors
+from .admin import check_new_name, command, exclusive, names_from, resolve_printers
+from .common import fail
+from .session import session
 from .values import parse_charge, parse_max_job_size, show_max_job_size, show_money
 
 
@@ -35,81 +40,54 @@ from .values import parse_charge, parse_max_job_size, show_max_job_size, show_mo
 @click.option("-n", "--nopassthrough", is_flag=True, help="Leave passthrough mode.")
 @click.option("-r", "--remove", is_flag=True, help="Remove the printers from the groups given with -g.")
 @click.argument("names", nargs=-1)
-@handle_errors("pkprinters")
-def main(add, delete, list_, skipexisting, charge, route, description, groups, maxjobsize, passthrough,
-         nopassthrough, remove, names):
+def main(add: bool, delete: bool, list_: bool, skipexisting: bool, charge: str | None, route: bool,
+         description: str | None, groups: str | None, maxjobsize: str | None, passthrough: bool,
+         nopassthrough: bool, remove: bool, names: tuple[str, ...]) -> None:
     exclusive(add=add, delete=delete, list=list_)
     exclusive(passthrough=passthrough, nopassthrough=nopassthrough)
     if remove and not groups:
         raise click.UsageError("--remove needs --groups")
     if (list_ or delete) and any(v is not None for v in (charge, description, groups, maxjobsize)):
         raise click.UsageError("--list and --delete take no other change")
-    prices = parse_charge(charge) if charge is not None else None
-    size_given, max_size = parse_max_job_size(maxjobsize)
-    patterns = names_from(names)
-    group_patterns = names_from([groups]) if groups else []
-    if add:
-        if not patterns:
-            raise click.UsageError("--add needs printer names")
-        for name in patterns:
-            check_new_name(name, "printer")
-    if delete and not patterns:
-        raise click.UsageError("--delete needs printer names")
-
+    request = Request(mode="add" if add else "delete" if delete else "list" if list_ else "change",
+                      skip_existing=skipexisting, route=route,
+                      fields=_fields(charge, description, maxjobsize, passthrough, nopassthrough),
+                      names=names_from(names), group_names=names_from([groups]) if groups else [],
+                      leave_groups=remove)
+    _check_names(request)
     with session() as s:
-        if not list_:
+        if request.mode != "list":
             s.require_admin("changing printers")
         everything = store.all_printers(s.directory)
-        if list_:
-            _list(sorted(resolve_printers(patterns, everything), key=lambda p: p.name.lower()), everything)
-            return
-        existing = {p.name.lower(): p for p in everything.values()}
-        if add:
-            targets = [existing.get(n.lower()) or n for n in patterns]
+        if request.mode == "list":
+            _list(sorted(resolve_printers(request.names, everything), key=lambda p: p.name.lower()), everything)
         else:
-            targets = resolve_printers(patterns, everything)
-        parent_groups = resolve_printers(group_patterns, everything, "printer group") if group_patterns else []
-        _check_groups(targets, parent_groups, everything, remove)
-        uris = cups.device_uris() if route else {}
-        if route:
-            for target in targets:
-                name = target if isinstance(target, str) else target.name
-                if name not in uris:
-                    fail(f"CUPS has no queue called {name!r} (--cups)")
-
-        fields = _fields(prices, description, size_given, max_size, passthrough, nopassthrough)
-        d = s.directory
-        for target in targets:
-            name = target if isinstance(target, str) else target.name
-            if delete:
-                _delete(d, target)
-                if route and cups.is_routed(uris[name]):
-                    cups.set_device_uri(name, cups.unrouted(uris[name]))
-                continue
-            if isinstance(target, str):
-                printer = store.add_printer(d, target, **{"price_per_page": 0, "price_per_job": 0, **fields})
-            elif add and skipexisting:
-                continue
-            else:
-                printer = target
-                if fields:
-                    store.set_printer_fields(d, printer, **fields)
-            for group in parent_groups:
-                fresh = store.get_printer(d, group.name)        # its members as they are now
-                (store.remove_from_group if remove else store.add_to_group)(d, fresh, printer)
-            if route and not cups.is_routed(uris[name]):
-                cups.set_device_uri(name, cups.routed(uris[name]))
+            _change(s.directory, request, everything)
 
 
-def _fields(prices, description, size_given, max_size, passthrough, nopassthrough) -> dict:
+@dataclass(frozen=True)
+class Request:
+    """The options, checked and parsed before the directory is opened."""
+    mode: str                       # add, delete, list or change
+    skip_existing: bool
+    route: bool                     # --cups
+    fields: dict[str, Any]          # the printer attributes to set (printers.set_printer_fields)
+    names: list[str]
+    group_names: list[str]          # -g
+    leave_groups: bool              # -r
+
+
+def _fields(charge: str | None, description: str | None, maxjobsize: str | None, passthrough: bool,
+            nopassthrough: bool) -> dict[str, Any]:
     """The printer attributes the options set (for a new printer and for existing ones alike)."""
-    fields = {}
-    if prices:
-        fields["price_per_page"] = prices[0]
-        if prices[1] is not None:
-            fields["price_per_job"] = prices[1]
+    fields: dict[str, Any] = {}
+    if charge is not None:
+        fields["price_per_page"], per_job = parse_charge(charge)
+        if per_job is not None:
+            fields["price_per_job"] = per_job
     if description is not None:
         fields["description"] = description or None
+    size_given, max_size = parse_max_job_size(maxjobsize)
     if size_given:
         fields["max_job_size"] = max_size
     if passthrough or nopassthrough:
@@ -117,14 +95,57 @@ def _fields(prices, description, size_given, max_size, passthrough, nopassthroug
     return fields
 
 
-def _delete(d, printer) -> None:
-    """The printer, its quota entries and its memberships; the history keeps its jobs."""
-    quotas.delete_user_quotas_of(d, printer=printer.name)
-    quotas.delete_group_quotas_of(d, printer=printer.name)
-    store.delete_printer(d, printer)
+def _check_names(request: Request) -> None:
+    if request.mode == "add":
+        if not request.names:
+            raise click.UsageError("--add needs printer names")
+        for name in request.names:
+            check_new_name(name, "printer")
+    if request.mode == "delete" and not request.names:
+        raise click.UsageError("--delete needs printer names")
 
 
-def _check_groups(targets, parent_groups, everything, remove) -> None:
+def _change(d: Directory, request: Request, everything: dict[str, Printer]) -> None:
+    """Add or change, once every name, group and CUPS queue is known to be there."""
+    if request.mode == "delete":
+        _delete(d, resolve_printers(request.names, everything), request.route)
+        return
+    if request.mode == "add":
+        existing = {p.name.lower(): p for p in everything.values()}
+        targets: list[Printer | str] = [existing.get(n.lower()) or n for n in request.names]
+    else:
+        targets = list(resolve_printers(request.names, everything))
+    groups = resolve_printers(request.group_names, everything, "printer group") if request.group_names else []
+    _check_groups(targets, groups, everything, request.leave_groups)
+    uris = _queues(targets) if request.route else {}
+    for target in targets:
+        if isinstance(target, Printer) and request.mode == "add" and request.skip_existing:
+            continue
+        printer = changes.update_printer(d, target, request.fields, groups, request.leave_groups)
+        if request.route and not cups.is_routed(uris[printer.name]):
+            cups.set_device_uri(printer.name, cups.routed(uris[printer.name]))
+
+
+def _delete(d: Directory, printers: list[Printer], route: bool) -> None:
+    uris = _queues(printers) if route else {}
+    for printer in printers:
+        changes.remove_printer(d, printer)
+        if route and cups.is_routed(uris[printer.name]):
+            cups.set_device_uri(printer.name, cups.unrouted(uris[printer.name]))
+
+
+def _queues(targets: Sequence[Printer | str]) -> dict[str, str]:
+    """--cups: the device URI of each printer's CUPS queue; each must have one."""
+    uris = cups.device_uris()
+    for target in targets:
+        name = target if isinstance(target, str) else target.name
+        if name not in uris:
+            fail(f"CUPS has no queue called {name!r} (--cups)")
+    return uris
+
+
+def _check_groups(targets: Sequence[Printer | str], parent_groups: list[Printer], everything: dict[str, Printer],
+                  remove: bool) -> None:
     """A printer cannot join itself nor a group below it (the chain of groups would loop)."""
     if remove:
         return
@@ -137,7 +158,7 @@ def _check_groups(targets, parent_groups, everything, remove) -> None:
                 fail(f"printer group {name} is above {group.name} already: adding it would make a loop")
 
 
-def _list(printers, everything) -> None:
+def _list(printers: list[Printer], everything: dict[str, Printer]) -> None:
     uris = cups.device_uris_or_none()
     for printer in printers:
         desc = printer.description or ""

@@ -10,12 +10,16 @@ from datetime import datetime, timezone
 
 import click
 
+from ..config import Config
+from ..directory import Directory
 from ..sync.apply import apply_plan, plan_steps
 from ..sync.load import load_snapshot
-from ..sync.plan import Options, make_plan
+from ..sync.plan import Options, Plan, make_plan
 from ..sync.report import change_lines, summary
 from ..sync.rules import rules_from_config
-from .common import CONTEXT, Progress, directory, fail, handle_errors, load_config
+from .command import Command
+from .common import CONTEXT, Progress, fail
+from .session import session
 
 NAME = "pksync"
 
@@ -31,7 +35,7 @@ def _parse_now(text: str | None) -> datetime:
     return moment if moment.tzinfo else moment.astimezone()
 
 
-@click.command(context_settings=CONTEXT, help="""Provision print accounts from the directory.
+@click.command(NAME, cls=Command, context_settings=CONTEXT, help="""Provision print accounts from the directory.
 
 Attaches pkAccount to the users matched by [sync] userfilter (and pkGroup to the groups that have
 a [sync:<group>] rule), creates their missing quota entries with the rule's limits, gives the
@@ -48,33 +52,43 @@ Run it again: it changes nothing. Values an admin changed by hand are kept unles
               help="Processes writing in parallel on large runs (helps only when the server is not "
                    "bound by its disk syncs; see docs/sync.md).")
 @click.option("--now", "now_text", hidden=True, help="Pretend it is this moment (ISO 8601).")
-@handle_errors(NAME)
 def main(update: bool, prune: bool, allocate: bool, dry_run: bool, verbose: bool, jobs: int,
          now_text: str | None) -> None:
     now = _parse_now(now_text)
-    config = load_config(admin=None if dry_run else True)
+    admin = None if dry_run else True
+    config = Config(want_admin=admin)
     rules = rules_from_config(config)
     options = Options(update=update, prune=prune, allocate=allocate)
-    with directory(config, admin=None if dry_run else True) as d:
+    skipped = 0
+    with session(admin, config) as s:
         with Progress(f"{NAME}: reading", every=1000) as progress:
-            snapshot = load_snapshot(d, rules, now, allocate, progress=progress.step)
+            snapshot = load_snapshot(s.directory, rules, now, allocate, progress=progress.step)
         plan = make_plan(snapshot, rules, now, options)
-        for warning in plan.warnings:
-            click.echo(f"{NAME}: warning: {warning}", err=True)
-        lines = change_lines(plan) if dry_run or verbose else []
-        if dry_run and lines:
-            click.echo("dry run: nothing is written; a real run would:")
-        for line in lines:
-            click.echo(line)
-        skipped = 0
+        _show(plan, dry_run, verbose)
         if not dry_run:
-            with Progress(f"{NAME}: writing", total=len(plan_steps(plan)), every=100) as progress:
-                outcome = apply_plan(d, plan, jobs=jobs, progress=progress.step)
-            skipped = len(outcome.skipped)
-            if verbose:
-                for reason in outcome.skipped:
-                    click.echo(f"{NAME}: {reason}", err=True)
+            skipped = _write(s.directory, plan, jobs, verbose)
     click.echo(f"{NAME}: {summary(plan, dry_run=dry_run, skipped=skipped)}")
+
+
+def _show(plan: Plan, dry_run: bool, verbose: bool) -> None:
+    """The warnings; the changes too when asked (or instead of making them)."""
+    for warning in plan.warnings:
+        click.echo(f"{NAME}: warning: {warning}", err=True)
+    lines = change_lines(plan) if dry_run or verbose else []
+    if dry_run and lines:
+        click.echo("dry run: nothing is written; a real run would:")
+    for line in lines:
+        click.echo(line)
+
+
+def _write(d: Directory, plan: Plan, jobs: int, verbose: bool) -> int:
+    """Make the changes; returns how many were skipped (changed meanwhile by someone else)."""
+    with Progress(f"{NAME}: writing", total=len(plan_steps(plan)), every=100) as progress:
+        outcome = apply_plan(d, plan, jobs=jobs, progress=progress.step)
+    if verbose:
+        for reason in outcome.skipped:
+            click.echo(f"{NAME}: {reason}", err=True)
+    return len(outcome.skipped)
 
 
 if __name__ == "__main__":

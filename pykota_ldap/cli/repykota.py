@@ -13,12 +13,14 @@ from __future__ import annotations
 import click
 
 from ..config import Config
-from ..directory import accounts, quotas
+from ..directory import Directory, accounts, quotas
 from ..directory import printers as printer_store
+from ..model import Group, Printer, User
 from ..policy import Limits
 from ..report.quota_report import Line, printer_block
-from .admin import command, names_from, own_names, resolve, resolve_accounts, resolve_printers, session
-from .common import Progress, handle_errors
+from .admin import command, names_from, own_names, resolve, resolve_groups, resolve_printers, resolve_users
+from .common import Progress
+from .session import Session, session
 
 GROUP_NOTE = "Totals may be inaccurate if some users are members of several groups."
 
@@ -28,8 +30,7 @@ GROUP_NOTE = "Totals may be inaccurate if some users are members of several grou
 @click.option("-i", "--ingroups", metavar="G1,G2", help="Only users in these groups (admins only).")
 @click.option("-P", "--printer", "printers", metavar="P1,P2", help="Printers (patterns); default all.")
 @click.argument("names", nargs=-1)
-@handle_errors("repykota")
-def main(groups, ingroups, printers, names):
+def main(groups: bool, ingroups: str | None, printers: str | None, names: tuple[str, ...]) -> None:
     if groups and ingroups:
         raise click.UsageError("--ingroups cannot be combined with --groups")
     patterns = names_from(names)
@@ -42,29 +43,39 @@ def main(groups, ingroups, printers, names):
             if not patterns:
                 return
         d = s.directory
-        everything = printer_store.all_printers(d)
-        chosen = sorted(resolve_printers(printer_patterns, everything), key=lambda p: p.name.lower())
-        owners = resolve_accounts(s, patterns, groups)
-        if ingroups:
-            members = set()
-            for group in resolve(names_from([ingroups]),
-                                 lambda pats: accounts.find_groups(d, pats, managed_only=False), "group"):
-                members.update(m.lower() for m in group.members)
-            owners = [o for o in owners if o.name.lower() in members]
-        by_name = {o.name.lower(): o for o in owners}
-        lines = _group_lines(d, by_name, chosen) if groups else _user_lines(d, by_name, chosen)
-        blocks = []
-        with Progress("printers", len(chosen)) as progress:
-            for printer in chosen:
-                mine = sorted(lines.get(printer.name.lower(), []), key=lambda li: li.name.lower())
-                if mine:     # only printers with matching entries are reported (PyKota 2013)
-                    blocks.append("\n".join(printer_block("group" if groups else "user", printer, mine,
-                                                          limits_for(s.config, printer.name))))
-                progress.step()
-        if blocks:
-            click.echo("\n\n".join(blocks))
-            if groups:
-                click.echo("\n" + GROUP_NOTE)
+        chosen = sorted(resolve_printers(printer_patterns, printer_store.all_printers(d)), key=lambda p: p.name.lower())
+        if groups:
+            lines = _group_lines(d, {g.name.lower(): g for g in resolve_groups(s, patterns)}, chosen)
+        else:
+            users = resolve_users(s, patterns)
+            if ingroups:
+                users = _members_only(s, users, ingroups)
+            lines = _user_lines(d, {u.name.lower(): u for u in users}, chosen)
+        _report(s.config, chosen, lines, groups)
+
+
+def _members_only(s: Session, users: list[User], ingroups: str) -> list[User]:
+    """-i: the users that are members of these directory groups (managed or not)."""
+    members: set[str] = set()
+    for group in resolve(names_from([ingroups]),
+                         lambda pats: accounts.find_groups(s.directory, pats, managed_only=False), "group"):
+        members.update(m.lower() for m in group.members)
+    return [u for u in users if u.name.lower() in members]
+
+
+def _report(config: Config, printers: list[Printer], lines: dict[str, list[Line]], groups: bool) -> None:
+    blocks = []
+    with Progress("printers", len(printers)) as progress:
+        for printer in printers:
+            mine = sorted(lines.get(printer.name.lower(), []), key=lambda li: li.name.lower())
+            if mine:     # only printers with matching entries are reported (PyKota 2013)
+                blocks.append("\n".join(printer_block("group" if groups else "user", printer, mine,
+                                                      limits_for(config, printer.name))))
+            progress.step()
+    if blocks:
+        click.echo("\n\n".join(blocks))
+        if groups:
+            click.echo("\n" + GROUP_NOTE)
 
 
 def limits_for(config: Config, printer: str) -> Limits:
@@ -75,7 +86,7 @@ def limits_for(config: Config, printer: str) -> Limits:
                   poor_man=config.get_money("poorman", "1.0", printer))
 
 
-def _user_lines(d, users: dict, printers) -> dict[str, list[Line]]:
+def _user_lines(d: Directory, users: dict[str, User], printers: list[Printer]) -> dict[str, list[Line]]:
     lines: dict[str, list[Line]] = {}
     if not users:
         return lines
@@ -92,7 +103,7 @@ def _user_lines(d, users: dict, printers) -> dict[str, list[Line]]:
     return lines
 
 
-def _group_lines(d, groups: dict, printers) -> dict[str, list[Line]]:
+def _group_lines(d: Directory, groups: dict[str, Group], printers: list[Printer]) -> dict[str, list[Line]]:
     lines: dict[str, list[Line]] = {}
     if not groups:
         return lines

@@ -178,11 +178,12 @@ def set_quota_max_job_size(d: Directory, dn: str, pages: int | None) -> None:
 
 def change_limits(d: Directory, dn: str, delta: int) -> tuple[int, int]:
     """edpykota -I N: both limits change by N (an unset limit counts as 0). Guarded by an assertion
-    on the values read, so two admins at once cannot lose one change. Returns the new limits."""
+    on the values read, so two admins at once cannot lose one change. Returns the new limits;
+    refused (AssertionFailed) when a limit would go below zero."""
     entry = d.read(dn, ["pkSoftLimit", "pkHardLimit"]) or {}
     soft, hard = int(first(entry, "pkSoftLimit", 0)), int(first(entry, "pkHardLimit", 0))
     if soft + delta < 0 or hard + delta < 0:
-        raise ValueError(f"limits {soft}/{hard} cannot decrease by {-delta}")
+        raise AssertionFailed(f"limits {soft}/{hard} cannot decrease by {-delta}")
 
     def same(attr, value):
         return f"({attr}={value})" if _values(entry, attr) else f"(!({attr}=*))"

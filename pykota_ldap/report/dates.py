@@ -54,8 +54,10 @@ def parse(text: str, as_end: bool, now: datetime | None = None) -> datetime:
 
 def window(start: str | None, end: str | None, now: datetime | None = None) -> tuple[datetime | None, datetime | None]:
     """Both bounds; either may be missing (open-ended)."""
-    low = parse(start, as_end=False, now=now) if start else None
-    high = parse(end, as_end=True, now=now) if end else None
-    if low and high and low > high:
+    if not (start and end):
+        return (parse(start, as_end=False, now=now) if start else None,
+                parse(end, as_end=True, now=now) if end else None)
+    low, high = parse(start, as_end=False, now=now), parse(end, as_end=True, now=now)
+    if low > high:          # a start after the end: swapped, as in PyKota
         low, high = parse(end, as_end=False, now=now), parse(start, as_end=True, now=now)
     return low, high

@@ -15,8 +15,7 @@ from decimal import Decimal
 from typing import Iterable, TextIO
 from xml.sax.saxutils import escape, quoteattr
 
-from .. import __version__
-from .. import money
+from .. import __version__, money
 
 FORMATS = ("csv", "ssv", "tsv", "xml", "cups", "json")
 SEPARATORS = {"csv": ",", "ssv": ";", "tsv": "\t"}
@@ -107,7 +106,8 @@ class XMLWriter(Writer):
             kind = ("None" if value is None else "bool" if isinstance(value, bool) else "int" if isinstance(value, int)
                     and not isinstance(value, Amount) else "float" if isinstance(value, (Amount, Decimal))
                     else "datetime" if isinstance(value, datetime) else "str")
-            self.out.write(f'      <attribute type="{kind}" name={quoteattr(field)}>{escape(text_of(value))}</attribute>\n')
+            self.out.write(f'      <attribute type="{kind}" name={quoteattr(field)}>'
+                           f'{escape(text_of(value))}</attribute>\n')
         self.out.write("    </entry>\n")
 
     def end(self):

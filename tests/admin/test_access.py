@@ -20,6 +20,8 @@ def user_sh(slapd, tmp_path, monkeypatch):
     admin("pkprinters -a hp4")
     admin(f"pkusers -a jerome {me}")
     admin(f"edpykota -a -S 10 jerome {me}")
+    admin("pkusers -a -g admins")                   # jerome's group, not the caller's
+    admin("edpykota -a -g -S 50 admins")
     user_home = tmp_path / "user"
     user_home.mkdir()
     (user_home / "pykota.conf").write_text((admin_home / "pykota.conf").read_text())
@@ -46,3 +48,10 @@ def test_lists_show_only_the_callers_data(user_sh):
     assert me in out and "jerome" not in out
     assert user_sh("edpykota -L").stdout.startswith(f"{me}@hp4")
     assert user_sh("pkprinters -l").stdout.startswith("hp4 [")      # printers: visible to all
+
+
+def test_a_caller_in_no_group_sees_no_group(user_sh):
+    assert "admins" in user_sh.search("ou=Groups,dc=example,dc=org", "(objectClass=pkGroup)", "cn")
+    for line in ("pkusers -L -g", "edpykota -L -g", "repykota -g"):
+        result = user_sh(line)
+        assert "admins" not in result.stdout, line

@@ -29,7 +29,7 @@ def history_site(sh, d):
 def rows(text: str, sep: str = ","):
     reader = csv.reader(io.StringIO(text), delimiter=sep, escapechar="\\", doublequote=False)
     header, *body = list(reader)
-    return [dict(zip(header, r)) for r in body]
+    return [dict(zip(header, r, strict=True)) for r in body]
 
 
 def test_history_filters_and_date_window(sh, admin_directory):
