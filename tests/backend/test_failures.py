@@ -6,6 +6,7 @@ import time
 
 from pykota_ldap.directory import accounts, printers, quotas
 from pykota_ldap.testing.printer import NetworkPrinter
+from pykota_ldap.testing.slapd import free_port
 
 from .conftest import run_backend
 
@@ -66,10 +67,11 @@ def test_directory_lost_after_printing_goes_to_the_journal_and_is_applied_once(r
 
 
 def test_journal_is_replayed_by_the_next_job_exactly_once(rig, cups_home):
+    from datetime import datetime, timezone
+
     from pykota_ldap.backend.journal import PendingCharge, write
     from pykota_ldap.directory.history import charge_job
     from pykota_ldap.model import Job
-    from datetime import datetime, timezone
     queue = rig.queue()
     _setup(rig, queue)
     quota_dn = quotas.user_quota_dn(rig.d, "alice", queue)
@@ -85,8 +87,7 @@ def test_journal_is_replayed_by_the_next_job_exactly_once(rig, cups_home):
 
 
 def test_printer_down_is_not_charged(rig):
-    dead = NetworkPrinter()                     # never started: connections are refused
-    queue = rig.queue(uri=f"socket://127.0.0.1:{dead.tcp_port}/?contimeout=1", error_policy="abort-job")
+    queue = rig.queue(uri=f"socket://127.0.0.1:{free_port()}/?contimeout=1", error_policy="abort-job")  # nobody there
     _setup(rig, queue)
     job = rig.cups.wait_job(queue, rig.print(queue, 2, wait=False), timeout=30)
     assert job.state == "aborted"
@@ -157,12 +158,17 @@ def test_four_queues_at_once_strict_page_quota_never_overshoots(rig):
 
 def test_failed_job_gives_back_its_page_reservation(rig):
     rig.configure("enforcement: strict\n")
-    dead = NetworkPrinter()
-    queue = rig.queue(uri=f"socket://127.0.0.1:{dead.tcp_port}/?contimeout=1", error_policy="abort-job")
+    queue = rig.queue(uri=f"socket://127.0.0.1:{free_port()}/?contimeout=1", error_policy="abort-job")
     _setup(rig, queue, hard=10)
-    job = rig.cups.wait_job(queue, rig.print(queue, 4, wait=False), timeout=30)
+    job_id = rig.print(queue, 4, wait=False)
+    counters = []                   # while the socket backend tries the printer (about 5 s)
+    deadline = time.monotonic() + 30
+    while not (job := rig.cups.job(queue, job_id)).done and time.monotonic() < deadline:
+        counters.append(rig.counter("alice", queue))
+        time.sleep(0.05)
     assert job.state == "aborted"
-    assert rig.counter("alice", queue) == 0
+    assert 4 in counters            # the 4 pages were reserved at admission...
+    assert rig.counter("alice", queue) == 0         # ...and given back when the job failed
 
 
 def test_job_cancelled_while_printing_is_not_charged(rig):
