@@ -52,7 +52,6 @@ def test_hardware_snmp_trusts_the_printer_over_the_precount(rig):
     rig.configure(**{queue: f"accounter: hardware(snmp@127.0.0.1:{rig.printer.snmp_port})\n"
                             "statusstabilizationdelay: 0.1\nnoprintingmaxdelay: 1"})
     _setup(rig, queue)
-    rig.printer.values["pages"] += 0
     original = rig.printer.values["pages"]
 
     # A printer that prints one page more than the data says (a banner page, say).
