@@ -118,7 +118,8 @@ def _payments(d, f):
     start, end = f.get("start"), f.get("end")
     for p in history.find_payments(d, f.get("username")):     # dates compared here: see jobs_between
         row = {"username": p.user, "amount": Amount(p.amount), "date": p.date, "description": p.description}
-        if _ok(row, f, {"username": "username"}) and (start is None or p.date >= start) and (end is None or p.date <= end):
+        in_window = (start is None or p.date >= start) and (end is None or p.date <= end)
+        if _ok(row, f, {"username": "username"}) and in_window:
             yield row
 
 
@@ -189,7 +190,7 @@ def summed(dataset: Dataset, rows: Iterator[dict], filters: dict) -> Iterator[di
             acc[column] += row.get(column) or 0
     for key in sorted(totals, key=lambda k: tuple(str(v).lower() for v in k)):
         row = {field: "*" for field in dataset.fields}
-        row.update(dict(zip(keys, key)))
+        row.update(dict(zip(keys, key, strict=True)))
         row.update({c: Amount(v) if c in ("jobprice", "precomputedjobprice", "amount") else v
                     for c, v in totals[key].items()})
         yield row

@@ -17,7 +17,8 @@ from ..policy import Limits
 
 HEADER = "{:<15}overcharge   used    soft    hard    balance grace         total       paid warn"
 RULE = "-" * 90
-ROW = "{name:<15.15} {flag} {overcharge:>5} {used:>7} {soft:>7} {hard:>7} {balance:>10} {grace:<10.10} {total:>8} {paid:>10} {warn:>4}"
+ROW = ("{name:<15.15} {flag} {overcharge:>5} {used:>7} {soft:>7} {hard:>7} {balance:>10} {grace:<10.10} "
+       "{total:>8} {paid:>10} {warn:>4}")
 
 
 @dataclass
