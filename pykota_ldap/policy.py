@@ -1,6 +1,6 @@
 """The quota decision and the job price: pure functions, no I/O.
 
-Semantics follow PyKota (reference/pykota-behaviour.md section 6) with its bugs fixed:
+Semantics follow PyKota's quota checks, with its bugs fixed:
 - a printer max job size of 0 refuses every job (PyKota ignored it);
 - a WARN from a group is kept when a balance user's own check allows;
 - strict enforcement lets a job use the limit exactly: it is refused only when the pages

@@ -1,4 +1,10 @@
-"""Shared fixtures: a real slapd (module-scoped, reset per test) and a config home pointing at it."""
+"""Shared fixtures, all against real slapd servers (pykota_ldap/testing/slapd.py):
+
+- `slapd_server`: one slapd for the whole session, for tests that only read (the served schema);
+- `slapd`: a fresh slapd for each test (schema, indexes, sample organisation), for tests that write;
+- `pykota_home`, `config`, `directory`: pykota.conf and pykotadmin.conf pointing at that test's
+  `slapd` (with $PYKOTA_HOME set to them), the Config read from them, an admin connection.
+"""
 from __future__ import annotations
 
 import pytest
@@ -10,7 +16,7 @@ from pykota_ldap.testing.slapd import Slapd
 
 @pytest.fixture(scope="session")
 def slapd_server():
-    """One slapd for the session; tests that change data use `slapd`, which starts a fresh one."""
+    """One slapd for the whole session, never written to: tests that write use `slapd`."""
     with Slapd() as server:
         yield server
 
@@ -24,6 +30,7 @@ def slapd():
 
 @pytest.fixture
 def pykota_home(slapd, tmp_path, monkeypatch):
+    """A config home for this test's slapd (service account in pykotadmin.conf), as $PYKOTA_HOME."""
     home = slapd.write_config(tmp_path / "etc")
     monkeypatch.setenv("PYKOTA_HOME", str(home))
     return home
@@ -31,11 +38,13 @@ def pykota_home(slapd, tmp_path, monkeypatch):
 
 @pytest.fixture
 def config(pykota_home) -> Config:
+    """The configuration read from `pykota_home`."""
     return Config(pykota_home)
 
 
 @pytest.fixture
 def directory(config):
+    """A connection bound as the service account (read-write), closed after the test."""
     d = Directory(config.ldap(admin=True)).connect()
     yield d
     d.close()

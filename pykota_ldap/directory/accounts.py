@@ -252,7 +252,7 @@ def _chunks(items: list, size: int):
 
 # -- admin commands (pkusers) ------------------------------------------------------------------
 
-from .errors import AssertionFailed  # noqa: E402  (appended section: existing imports left as they were)
+from .errors import AssertionFailed  # noqa: E402
 
 def set_user_mail(d: Directory, user: User, mail: str | None) -> None:
     """The e-mail lives on the organisation's entry, in the `usermail` attribute."""

@@ -154,7 +154,7 @@ def delete_quota(d: Directory, dn: str) -> None:
 
 # -- admin commands (edpykota, pkusers -d, pkprinters -d) --------------------------------------
 
-from .core import values as _values  # noqa: E402  (appended section: existing imports left as they were)
+from .core import values as _values  # noqa: E402
 
 def set_usage(d: Directory, dn: str, pages: int) -> None:
     """edpykota -U N: both counters become N. Like a reset, an admin's absolute write: the one

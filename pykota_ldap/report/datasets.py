@@ -1,6 +1,6 @@
 """dumpykota's datasets: for each, its columns, the filters that apply, and a row stream.
 
-Columns follow PyKota's LDAP dumps (reference section 7.1) so that scripts reading them by
+Columns follow PyKota's LDAP dumps so that scripts reading them by
 header keep working; `pages` (never filled by PyKota) is left out, upquotas gain `warncount`.
 Rows are dicts; money is an Amount (thousandths shown as decimals), dates are aware datetimes.
 Every stream comes from paged searches, filtered on the server and then matched exactly.

@@ -1,4 +1,4 @@
-"""repykota's text report, with PyKota's columns and flags (reference section 7.2).
+"""repykota's text report, with PyKota's columns and flags.
 
 Flags: quota +Q (soft limit reached) / -Q; balance +B (no credit left) / ?B (at or below poorman,
 grace column WARNING) / -B; NQ noquota, NC nochange, NP noprint. The grace column says DENY,

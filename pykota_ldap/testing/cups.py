@@ -5,7 +5,6 @@ ServerBin of symlinks to the stock filters and a real backend/ dir (socket, ipp,
 cupspykota written by the same code as `cupspykota --install`: root, 0700), a loopback port,
 `SetEnv PYKOTA_HOME` in cups-files.conf (CUPS 2.4 ignores SetEnv in cupsd.conf), and a policy
 without authentication so lpadmin / lp / cancel work as anyone. Runs `cupsd -f` as our child.
-Recipe and traps: shared/reference/test-infrastructure.md section 3.
 """
 from __future__ import annotations
 
@@ -19,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .process import stop_process
+from .process import Rig, stop_process
 from .slapd import free_port
 
 CUPS_FILES = """ServerRoot {d}/etc
@@ -68,7 +67,9 @@ MaxJobs 0
 </Policy>
 """
 
-JOB_ATTRS_TEST = """{
+JOB_ATTRIBUTES = ("job-id,job-state,job-state-reasons,job-printer-state-message,job-impressions-completed,"
+                  "job-originating-user-name")
+JOB_ATTRS_TEST = """{{
   NAME "job attributes"
   OPERATION Get-Job-Attributes
   GROUP operation-attributes-tag
@@ -77,10 +78,10 @@ JOB_ATTRS_TEST = """{
   ATTR uri printer-uri $uri
   ATTR integer job-id $jobid
   ATTR name requesting-user-name root
-  ATTR keyword requested-attributes job-id,job-state,job-state-reasons,job-printer-state-message,job-impressions-completed,job-originating-user-name
+  ATTR keyword requested-attributes {attributes}
   STATUS successful-ok
-}
-"""
+}}
+""".format(attributes=JOB_ATTRIBUTES)
 
 PRINTER_ATTRS_TEST = """{
   NAME "printer attributes"
@@ -115,7 +116,7 @@ def source_root() -> Path:
     return Path(__file__).resolve().parent.parent.parent
 
 
-class Cupsd:
+class Cupsd(Rig):
     """One private cupsd. Use as a context manager, or start() / stop()."""
 
     def __init__(self, pykota_home: str | os.PathLike | None = None, retry_interval: int = 5,
@@ -132,14 +133,15 @@ class Cupsd:
         self.backend_dir = self.dir / "serverbin" / "backend"
 
     # -- lifecycle -------------------------------------------------------------------------------
-    def start(self) -> "Cupsd":
+    def _start(self) -> None:
         from ..backend.install import install_backend
         d = self.dir
-        for sub in ("etc/ppd", "etc/ssl", "spool/tmp", "cache", "state/certs", "log", "serverbin/backend", "run", "out"):
+        for sub in ("etc/ppd", "etc/ssl", "spool/tmp", "cache", "state/certs", "log", "serverbin/backend", "run",
+                    "out"):
             (d / sub).mkdir(parents=True, exist_ok=True)
-        for sub in Path("/usr/lib/cups").iterdir():
-            if sub.name != "backend":
-                os.symlink(sub, d / "serverbin" / sub.name)
+        for system in Path("/usr/lib/cups").iterdir():
+            if system.name != "backend":
+                os.symlink(system, d / "serverbin" / system.name)
         for name in ("socket", "ipp", "lpd", "dnssd"):
             if Path(f"/usr/lib/cups/backend/{name}").exists():
                 os.symlink(f"/usr/lib/cups/backend/{name}", self.backend_dir / name)
@@ -158,26 +160,23 @@ class Cupsd:
         self.process = subprocess.Popen(["cupsd", "-f", "-c", str(d / "etc/cupsd.conf"), "-s",
                                          str(d / "etc/cups-files.conf")], stdout=log, stderr=subprocess.STDOUT)
         log.close()
-        deadline = time.monotonic() + 15
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 15.0) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"cupsd exited with {self.process.returncode}: {self.log_tail()}")
             done = subprocess.run(["lpstat", "-h", self.host, "-r"], capture_output=True, text=True)
             if "is running" in done.stdout:
-                return self
+                return
             time.sleep(0.02)
-        raise RuntimeError("cupsd did not start in time")
+        raise RuntimeError(f"cupsd did not start in time: {self.log_tail()}")
 
-    def stop(self, keep: bool = False) -> None:
+    def _stop(self) -> None:
         stop_process(self.process)
-        if not keep:
-            shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self) -> "Cupsd":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def log_tail(self, chars: int = 3000) -> str:
         text = ""
@@ -248,7 +247,7 @@ class Cupsd:
         attrs = self._ipptool(f"ipp://{self.host}/printers/{queue}", "job-attrs.test", jobid=job_id)
         state = attrs.get("job-state")
         reasons = attrs.get("job-state-reasons") or []
-        return JobState(id=job_id, state=STATES.get(state, str(state)),
+        return JobState(id=job_id, state=STATES.get(state, str(state)) if isinstance(state, int) else str(state),
                         reasons=reasons if isinstance(reasons, list) else [reasons],
                         message=attrs.get("job-printer-state-message") or "",
                         impressions=attrs.get("job-impressions-completed"))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -23,6 +22,7 @@ import threading
 import time
 from pathlib import Path
 
+from .process import Rig, stop_process
 from .slapd import free_port
 
 LIFE_COUNT = (1, 3, 6, 1, 2, 1, 43, 10, 2, 1, 4)
@@ -55,7 +55,7 @@ def count_job(path: Path) -> int:
         return max(data.count(b"%%Page:"), 1 if data else 0)
 
 
-class NetworkPrinter:
+class NetworkPrinter(Rig):
     """JetDirect listener on 127.0.0.1:tcp_port and an SNMP agent on 127.0.0.1:snmp_port."""
 
     def __init__(self, tcp_port: int | None = None, snmp_port: int | None = None, community: str = "public",
@@ -65,6 +65,7 @@ class NetworkPrinter:
         self.community = community
         self.seconds_per_page = seconds_per_page
         self.values = {"pages": start_counter, "hrPrinterStatus": 3, "hrDeviceStatus": 2, "errorState": 0}
+        self._own_outdir = outdir is None          # ours: removed by stop()
         self.outdir = Path(outdir or tempfile.mkdtemp(prefix="pkprn"))
         self.jobs: list[dict] = []
         self._lock = threading.Lock()
@@ -82,20 +83,15 @@ class NetworkPrinter:
         return self.values["pages"]
 
     # -- lifecycle -------------------------------------------------------------------------------
-    def start(self) -> "NetworkPrinter":
+    def _start(self) -> None:
         self.start_tcp()
         self.start_snmp()
-        return self
 
-    def stop(self) -> None:
+    def _stop(self) -> None:
         self.stop_tcp()
         self.stop_snmp()
-
-    def __enter__(self) -> "NetworkPrinter":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        if self._own_outdir:
+            shutil.rmtree(self.outdir, ignore_errors=True)
 
     # -- raw TCP ---------------------------------------------------------------------------------
     def start_tcp(self) -> None:
@@ -170,7 +166,8 @@ class NetworkPrinter:
 
         thread = threading.Thread(target=serve, daemon=True)
         thread.start()
-        ready.wait(10)
+        if not ready.wait(10):
+            raise RuntimeError("the SNMP agent did not start in time")
         if errors:
             raise errors[0]
 
@@ -259,10 +256,11 @@ enable-dbus=yes
 
 
 class Unavailable(RuntimeError):
-    """ippeveprinter cannot run here (no DNS-SD: neither a system Avahi nor the tools for ours)."""
+    """A tool ippeveprinter needs is not installed (ippeveprinter itself, or the D-Bus and Avahi
+    daemons for a private DNS-SD); an installed tool that fails is a RuntimeError."""
 
 
-class IppEvePrinter:
+class IppEvePrinter(Rig):
     """`ippeveprinter` on a loopback port; jobs are kept in its spool directory."""
 
     def __init__(self, name: str = "pkipp", port: int | None = None, command: str = "/bin/true"):
@@ -280,18 +278,19 @@ class IppEvePrinter:
     def uri(self) -> str:
         return f"ipp://127.0.0.1:{self.port}/ipp/print"
 
-    def start(self) -> "IppEvePrinter":
+    def _start(self) -> None:
         if not shutil.which("ippeveprinter"):
             raise Unavailable("ippeveprinter not found: install cups-ipp-utils")
         try:
-            return self._launch()
+            self._launch()
+            return
         except RuntimeError:
             if "DNS-SD" not in self.log():
                 raise
         # No system D-Bus / Avahi here (containers, CI): ippeveprinter cannot work without
         # DNS-SD, so give it a private bus and an Avahi daemon limited to the loopback interface.
         self._start_avahi()
-        return self._launch()
+        self._launch()
 
     def log(self) -> str:
         path = self.dir / "ippeveprinter.log"
@@ -303,7 +302,7 @@ class IppEvePrinter:
             env["DBUS_SYSTEM_BUS_ADDRESS"] = f"unix:path={self._bus}"
         return env
 
-    def _launch(self) -> "IppEvePrinter":
+    def _launch(self) -> None:
         log = open(self.dir / "ippeveprinter.log", "ab")
         self.process = subprocess.Popen(
             ["ippeveprinter", "-p", str(self.port), "-c", self.command, "-k", "-d", str(self.dir),
@@ -316,10 +315,10 @@ class IppEvePrinter:
                 raise RuntimeError(f"ippeveprinter exited with {self.process.returncode}: {self.log()[-300:]}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
+                    return
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError("ippeveprinter did not start in time")
+        raise RuntimeError(f"ippeveprinter did not start in time: {self.log()[-300:]}")
 
     def _start_avahi(self) -> None:
         if not (shutil.which("dbus-daemon") and shutil.which("avahi-daemon")):
@@ -331,40 +330,31 @@ class IppEvePrinter:
         self._helpers.append(subprocess.Popen(["dbus-daemon", f"--config-file={self.dir / 'bus.conf'}", "--nofork"],
                                               stdout=log, stderr=subprocess.STDOUT))
         deadline = time.monotonic() + 10
-        while not os.path.exists(self._bus) and time.monotonic() < deadline:
+        while not os.path.exists(self._bus):
+            if time.monotonic() > deadline:
+                log.close()
+                raise RuntimeError("dbus-daemon did not start in time: " + self._avahi_log())
             time.sleep(0.02)
         self._helpers.append(subprocess.Popen(
             ["avahi-daemon", "-f", str(self.dir / "avahi.conf"), "--no-drop-root", "--no-chroot", "--no-rlimits"],
             stdout=log, stderr=subprocess.STDOUT, env=self._env()))
         log.close()
-        while time.monotonic() < deadline:
-            if "Server startup complete" in (self.dir / "avahi.log").read_text(errors="replace"):
-                return
+        while "Server startup complete" not in self._avahi_log(chars=None):
             if self._helpers[-1].poll() is not None:
-                raise Unavailable("avahi-daemon failed: " + (self.dir / "avahi.log").read_text()[-300:])
+                raise RuntimeError("avahi-daemon failed: " + self._avahi_log())
+            if time.monotonic() > deadline:
+                raise RuntimeError("avahi-daemon did not start in time: " + self._avahi_log())
             time.sleep(0.05)
 
-    def stop(self) -> None:
+    def _avahi_log(self, chars: int | None = 300) -> str:
+        text = (self.dir / "avahi.log").read_text(errors="replace")
+        return text if chars is None else text[-chars:]
+
+    def _stop(self) -> None:
         for process in [self.process] + self._helpers[::-1]:
-            if process and process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            stop_process(process)
         self._helpers = []
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def received(self) -> list[Path]:
         return sorted(p for p in self.dir.rglob("*") if p.is_file() and p.suffix not in (".log",))
-
-    def __enter__(self) -> "IppEvePrinter":
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(self, *exc) -> None:
-        self.stop()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -21,7 +20,7 @@ import urllib.parse
 from pathlib import Path
 
 from ..schema_files import schema_path
-from .process import stop_process
+from .process import Rig, stop_process
 
 SUFFIX = "dc=example,dc=org"
 ADMIN_DN = f"cn=admin,{SUFFIX}"
@@ -97,7 +96,7 @@ def _find_slapd() -> str:
     return found
 
 
-class Slapd:
+class Slapd(Rig):
     """One slapd instance. Use as a context manager, or start() / stop()."""
 
     def __init__(self, load_schema: bool = True, sample_data: bool = True):
@@ -115,7 +114,7 @@ class Slapd:
         self.suffix, self.admin_dn, self.admin_pw = SUFFIX, ADMIN_DN, ADMIN_PW
 
     # -- lifecycle -------------------------------------------------------------------------------
-    def start(self) -> "Slapd":
+    def _start(self) -> None:
         (self.dir / "slapd.d").mkdir()
         (self.dir / "db").mkdir()
         debug = os.environ.get("PYKOTA_SLAPD_DEBUG") == "1"
@@ -129,9 +128,9 @@ class Slapd:
             self.ldapmodify(schema_path("pykota-ldap-indexes.ldif"), config=True)
         if self.sample_data:
             self.ldapadd(schema_path("sample-organisation.ldif"))
-        return self
 
     def _wait_ready(self, timeout: float = 10.0) -> None:
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -154,23 +153,15 @@ class Slapd:
 
     def kill(self) -> None:
         """Stop the server but keep its data: the directory is "down" until restart()."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(10)
+        stop_process(self.process)
 
     def restart(self) -> None:
         self.kill()
         self._launch()
 
-    def stop(self) -> None:
+    def _stop(self) -> None:
         stop_process(self.process)
         shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self) -> "Slapd":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     # -- LDIF tools ------------------------------------------------------------------------------
     def _auth(self, config: bool) -> list[str]:

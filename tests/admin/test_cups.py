@@ -6,31 +6,31 @@ cupspykota there as in production. No job is printed here, so the backend never 
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 
+from pykota_ldap.testing.ci import require_tools, skip_unless_ci
 from pykota_ldap.testing.cups import Cupsd
 
 from .conftest import snapshot
-
-pytestmark = pytest.mark.skipif(shutil.which("cupsd") is None or shutil.which("lpadmin") is None
-                                or os.geteuid() != 0, reason="needs cupsd, lpadmin and root")
 
 PRINTERS = "ou=Printers,ou=PyKota,dc=example,dc=org"
 
 
 @pytest.fixture(scope="module")
-def cupsd():
-    with Cupsd(loglevel="warn") as server:
+def private_cupsd():
+    require_tools("cupsd", "lpadmin", "lpstat")
+    if os.geteuid() != 0:
+        skip_unless_ci("a private cupsd needs root")
+    with Cupsd(loglevel="warn") as server:          # one that does not start fails the test
         yield server
 
 
 @pytest.fixture
-def cups(cupsd, monkeypatch):
+def cups(private_cupsd, monkeypatch):
     """The rig's cupsd is the one lpstat and lpadmin ask (as pkprinters runs them)."""
-    monkeypatch.setenv("CUPS_SERVER", cupsd.host)
-    return cupsd
+    monkeypatch.setenv("CUPS_SERVER", private_cupsd.host)
+    return private_cupsd
 
 
 def device(cups: Cupsd, queue: str) -> str:

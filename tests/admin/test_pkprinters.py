@@ -1,9 +1,9 @@
 """pkprinters: prices in thousandths, groups as member DNs, deletion, odd names."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
+
+from pykota_ldap.testing.ci import require_tools
 
 from .test_seed import attrs
 
@@ -75,8 +75,8 @@ def test_names_with_metacharacters_stay_one_printer(sh, name):
     assert sorted(p.split(" [")[0] for p in sh("pkprinters -l").stdout.splitlines() if " [" in p) == ["abc", "plain"]
 
 
-@pytest.mark.skipif(shutil.which("lpstat") is None, reason="no CUPS client")
 def test_cups_without_a_scheduler_is_refused_before_any_write(sh, slapd, monkeypatch):
+    require_tools("lpstat")
     monkeypatch.setenv("CUPS_SERVER", "127.0.0.1:1")     # nothing listens there
     from .conftest import snapshot
     before = snapshot(slapd)

@@ -3,13 +3,30 @@ from __future__ import annotations
 
 import os
 import subprocess
+from contextlib import contextmanager
 
 import pytest
 
 from pykota_ldap.directory import accounts, printers, quotas
+from pykota_ldap.testing.ci import skip_unless_ci
 from pykota_ldap.testing.printer import IppEvePrinter, Unavailable
 
 from .conftest import run_backend
+
+
+@contextmanager
+def ippeveprinter(**options):
+    """An ippeveprinter for one test; a missing tool skips outside CI and fails under CI
+    (.ci/apt-packages-backend installs cups-ipp-utils, dbus-daemon and avahi-daemon)."""
+    printer = IppEvePrinter(**options)
+    try:
+        printer.start()
+    except Unavailable as exc:
+        skip_unless_ci(str(exc))
+    try:
+        yield printer
+    finally:
+        printer.stop()
 
 
 def _setup(rig, queue):
@@ -35,7 +52,6 @@ def test_hardware_snmp_trusts_the_printer_over_the_precount(rig):
     rig.configure(**{queue: f"accounter: hardware(snmp@127.0.0.1:{rig.printer.snmp_port})\n"
                             "statusstabilizationdelay: 0.1\nnoprintingmaxdelay: 1"})
     _setup(rig, queue)
-    rig.printer.values["pages"] += 0
     original = rig.printer.values["pages"]
 
     # A printer that prints one page more than the data says (a banner page, say).
@@ -52,11 +68,7 @@ def test_hardware_snmp_trusts_the_printer_over_the_precount(rig):
 
 
 def test_ipp_backend_to_ippeveprinter(rig):
-    try:
-        ipp = IppEvePrinter().__enter__()
-    except Unavailable as exc:           # said loudly: CI installs what it needs (.ci/apt-packages-backend)
-        pytest.skip(str(exc))
-    with ipp:
+    with ippeveprinter() as ipp:
         queue = rig.queue(uri=ipp.uri)
         _setup(rig, queue)
         job = rig.cups.wait_job(queue, rig.print(queue, 3, wait=False), timeout=60)
@@ -65,16 +77,33 @@ def test_ipp_backend_to_ippeveprinter(rig):
         assert ipp.received()
 
 
-def test_discovery_lists_wrapped_devices(rig):
-    out = rig.cups.run("lpinfo", "-h", rig.cups.host, "-v").stdout
-    assert "cupspykota" in out
+@pytest.fixture
+def acme_backend(rig):
+    """Another backend in the private cupsd's backend directory, which finds one device."""
+    path = rig.cups.backend_dir / "acme"
+    path.write_text("#!/bin/sh\n"
+                    "[ $# -eq 0 ] && echo 'network acme://10.9.8.7 \"Acme Laser\" \"Acme Laser (net)\" \"MFG:Acme;\"'\n"
+                    "exit 0\n")
+    path.chmod(0o755)
+    yield "acme://10.9.8.7"
+    path.unlink()
 
 
-def test_discovery_by_hand(rig, tmp_path):
+def test_discovery_lists_wrapped_devices(rig, acme_backend):
+    out = rig.cups.run("lpinfo", "-h", rig.cups.host, "-v").stdout.splitlines()
+    assert f"network {acme_backend}" in out                       # what the other backend found...
+    assert f"network cupspykota:{acme_backend}" in out            # ...offered again through cupspykota
+    assert "direct cupspykota" in out
+
+
+def test_discovery_by_hand(rig, acme_backend):
     env = {"PATH": "/usr/bin:/bin", "CUPS_SERVERBIN": str(rig.cups.dir / "serverbin")}
     done = run_backend(rig.cups, env=env)
     assert done.returncode == 0
-    assert done.stdout.splitlines()[0].startswith("direct cupspykota ")
+    lines = done.stdout.splitlines()
+    assert lines[0] == 'direct cupspykota "PyKota+Nothing" "PyKota managed Virtual Printer"'
+    assert f'network cupspykota:{acme_backend} "PyKota+Acme Laser" "PyKota managed Acme Laser (net)" "MFG:Acme;"' \
+        in lines
 
 
 @pytest.mark.parametrize("args,expected", [(("1", "alice", "t"), 1), (("--bogus",), 1), (("--help",), 0)])
@@ -116,11 +145,7 @@ def test_ipp_printer_count_through_hardware_backend(rig, tmp_path):
                       "echo \"ATTR: job-impressions-completed=$((n + 1))\" >&2\n")
     script.chmod(0o755)
     tmp_path.chmod(0o755)
-    try:
-        ipp = IppEvePrinter(command=str(script)).__enter__()
-    except Unavailable as exc:
-        pytest.skip(str(exc))
-    with ipp:
+    with ippeveprinter(command=str(script)) as ipp:
         queue = rig.queue(uri=ipp.uri)
         rig.configure(**{queue: "accounter: hardware(backend)"})
         _setup(rig, queue)

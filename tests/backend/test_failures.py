@@ -6,6 +6,7 @@ import time
 
 from pykota_ldap.directory import accounts, printers, quotas
 from pykota_ldap.testing.printer import NetworkPrinter
+from pykota_ldap.testing.slapd import free_port
 
 from .conftest import run_backend
 
@@ -47,6 +48,7 @@ def test_directory_lost_after_printing_goes_to_the_journal_and_is_applied_once(r
         deadline = time.monotonic() + 10
         while not slow.jobs and time.monotonic() < deadline:
             time.sleep(0.02)
+        assert slow.jobs, "the job never reached the printer"
         rig.slapd.kill()                        # the job is being printed: the charge cannot reach LDAP
         done = rig.cups.wait_job(queue, job_id, timeout=30)
         assert done.state == "completed"        # printed: CUPS is done with it
@@ -66,10 +68,11 @@ def test_directory_lost_after_printing_goes_to_the_journal_and_is_applied_once(r
 
 
 def test_journal_is_replayed_by_the_next_job_exactly_once(rig, cups_home):
+    from datetime import datetime, timezone
+
     from pykota_ldap.backend.journal import PendingCharge, write
     from pykota_ldap.directory.history import charge_job
     from pykota_ldap.model import Job
-    from datetime import datetime, timezone
     queue = rig.queue()
     _setup(rig, queue)
     quota_dn = quotas.user_quota_dn(rig.d, "alice", queue)
@@ -85,8 +88,7 @@ def test_journal_is_replayed_by_the_next_job_exactly_once(rig, cups_home):
 
 
 def test_printer_down_is_not_charged(rig):
-    dead = NetworkPrinter()                     # never started: connections are refused
-    queue = rig.queue(uri=f"socket://127.0.0.1:{dead.tcp_port}/?contimeout=1", error_policy="abort-job")
+    queue = rig.queue(uri=f"socket://127.0.0.1:{free_port()}/?contimeout=1", error_policy="abort-job")  # nobody there
     _setup(rig, queue)
     job = rig.cups.wait_job(queue, rig.print(queue, 2, wait=False), timeout=30)
     assert job.state == "aborted"
@@ -125,7 +127,6 @@ def test_four_queues_at_once_strict_balance_never_overspends(rig):
 def test_four_queues_at_once_lose_no_page_increment(rig):
     queues = [rig.queue() for _ in range(4)]
     printers.add_printer(rig.d, "all-floors")
-    group = printers.get_printer(rig.d, "all-floors")
     accounts.attach_user(rig.d, "alice")
     quotas.add_user_quota(rig.d, "alice", "all-floors")
     for queue in queues:
@@ -133,9 +134,9 @@ def test_four_queues_at_once_lose_no_page_increment(rig):
         quotas.add_user_quota(rig.d, "alice", queue)
     rig.document(3)
     ids = [(q, rig.print(q, 3, wait=False)) for _ in range(3) for q in queues]
-    assert all(rig.cups.wait_job(q, j, timeout=60).state == "completed" for q, j in ids)
+    assert [rig.cups.wait_job(q, j, timeout=60).state for q, j in ids] == ["completed"] * 12
+    assert [rig.counter("alice", q) for q in queues] == [9] * 4
     assert rig.counter("alice", "all-floors") == 36
-    assert group is not None
 
 
 def test_four_queues_at_once_strict_page_quota_never_overshoots(rig):
@@ -157,12 +158,17 @@ def test_four_queues_at_once_strict_page_quota_never_overshoots(rig):
 
 def test_failed_job_gives_back_its_page_reservation(rig):
     rig.configure("enforcement: strict\n")
-    dead = NetworkPrinter()
-    queue = rig.queue(uri=f"socket://127.0.0.1:{dead.tcp_port}/?contimeout=1", error_policy="abort-job")
+    queue = rig.queue(uri=f"socket://127.0.0.1:{free_port()}/?contimeout=1", error_policy="abort-job")
     _setup(rig, queue, hard=10)
-    job = rig.cups.wait_job(queue, rig.print(queue, 4, wait=False), timeout=30)
+    job_id = rig.print(queue, 4, wait=False)
+    counters = []                   # while the socket backend tries the printer (about 5 s)
+    deadline = time.monotonic() + 30
+    while not (job := rig.cups.job(queue, job_id)).done and time.monotonic() < deadline:
+        counters.append(rig.counter("alice", queue))
+        time.sleep(0.05)
     assert job.state == "aborted"
-    assert rig.counter("alice", queue) == 0
+    assert 4 in counters            # the 4 pages were reserved at admission...
+    assert rig.counter("alice", queue) == 0         # ...and given back when the job failed
 
 
 def test_job_cancelled_while_printing_is_not_charged(rig):
@@ -174,6 +180,7 @@ def test_job_cancelled_while_printing_is_not_charged(rig):
         deadline = time.monotonic() + 10
         while not slow.jobs and time.monotonic() < deadline:
             time.sleep(0.02)
+        assert slow.jobs, "the job never reached the printer"
         rig.cups.run("cancel", "-h", rig.cups.host, str(job_id))
         job = rig.cups.wait_job(queue, job_id, timeout=30)
         assert job.state == "canceled"

@@ -67,8 +67,10 @@ def test_helper_dying_mid_job_holds_the_job(rig, helper):
         deadline = time.monotonic() + 10
         while not slow.jobs and time.monotonic() < deadline:
             time.sleep(0.02)
+        assert slow.jobs, "the job never reached the printer"
         # Kill the helper's whole family (the job's child too): the backend cannot know what happened.
         children = subprocess.run(["pgrep", "-P", str(helper.pid)], capture_output=True, text=True).stdout.split()
+        assert children, "the helper runs no job"
         for pid in children:
             os.kill(int(pid), signal.SIGKILL)
         job = rig.cups.wait_job(queue, job_id, timeout=30, states={"held", "completed", "canceled", "aborted"})

@@ -5,31 +5,38 @@ import multiprocessing
 import pytest
 
 from pykota_ldap.config import Config
-from pykota_ldap.directory import (AlreadyExists, AssertionFailed, Directory, DirectoryUnavailable, NotFound,
-                                   accounts, history, printers, quotas)
+from pykota_ldap.directory import (
+    AlreadyExists,
+    AssertionFailed,
+    Directory,
+    DirectoryUnavailable,
+    NotFound,
+    accounts,
+    history,
+    printers,
+    quotas,
+)
 from pykota_ldap.testing.slapd import free_port
 
 HOSTILE = ["*)(uid=*", "a,b=c+d", "\\", " lead", "#hash", "trail ", "é ü ß 漢字", "x)(|(objectClass=*"]
 
 
-def _increment_many(home, dn, count, queue):
+def _increment_many(home, dn, count):
     d = Directory(Config(home).ldap(admin=True)).connect()
     for _ in range(count):
         d.increment(dn, {"pkPageCounter": 1, "pkLifePageCounter": 1})
     d.close()
-    queue.put(count)
 
 
 def test_eight_processes_times_200_increments_land_exactly(directory, pykota_home):
     quota = quotas.add_user_quota(directory, "alice", "hp4")
-    queue = multiprocessing.Queue()
-    workers = [multiprocessing.Process(target=_increment_many, args=(str(pykota_home), quota.dn, 200, queue))
+    workers = [multiprocessing.Process(target=_increment_many, args=(str(pykota_home), quota.dn, 200))
                for _ in range(8)]
     for w in workers:
         w.start()
     for w in workers:
         w.join(60)
-    assert sum(queue.get() for _ in workers) == 1600
+    assert [w.exitcode for w in workers] == [0] * 8          # every worker did all its increments
     found = quotas.user_quotas(directory, "alice", ["hp4"])["hp4"]
     assert (found.page_counter, found.life_page_counter) == (1600, 1600)
 
@@ -57,6 +64,7 @@ def test_guarded_debits_from_eight_processes_never_overspend(directory, pykota_h
         w.start()
     for w in workers:
         w.join(60)
+    assert [w.exitcode for w in workers] == [0] * 8
     granted = sum(queue.get() for _ in workers)
     balance = accounts.get_user(directory, "bob").balance
     assert granted == 100                      # 100 debits of 0.100 fit in 10.050
@@ -161,6 +169,7 @@ def test_unreachable_directory_is_one_clear_error(slapd, tmp_path):
 
 def test_charge_is_exactly_once(directory):
     from datetime import datetime, timezone
+
     from pykota_ldap.model import Job
     user = accounts.attach_user(directory, "alice", limit_by="balance", balance=10_000)
     quota = quotas.add_user_quota(directory, "alice", "hp4")
@@ -175,6 +184,7 @@ def test_charge_is_exactly_once(directory):
 
 def test_charge_cut_off_half_way_is_finished_by_its_replay_and_counted_once(directory):
     from datetime import datetime, timezone
+
     from pykota_ldap.directory import NotFound
     from pykota_ldap.model import Job
     user = accounts.attach_user(directory, "alice", limit_by="balance", balance=10_000)
@@ -194,8 +204,9 @@ def test_charge_cut_off_half_way_is_finished_by_its_replay_and_counted_once(dire
     assert len(list(history.find_jobs(directory, user="alice"))) == 1
 
 
-def _charge_many(home, quota_dn, user_dn, worker, count, queue):
+def _charge_many(home, quota_dn, user_dn, worker, count):
     from datetime import datetime, timezone
+
     from pykota_ldap.model import Job
     d = Directory(Config(home).ldap(admin=True)).connect()
     for n in range(count):
@@ -205,20 +216,18 @@ def _charge_many(home, quota_dn, user_dn, worker, count, queue):
         if n % 10 == 0:      # replays interleaved with new charges change nothing
             history.charge_job(d, job, f"w{worker}-{n}", [quota_dn], 1, user_dn, 10)
     d.close()
-    queue.put(count)
 
 
 def test_concurrent_charges_with_replays_count_exactly(directory, pykota_home, slapd):
     user = accounts.attach_user(directory, "alice", limit_by="balance", balance=1_000_000)
     quota = quotas.add_user_quota(directory, "alice", "hp4")
-    queue = multiprocessing.Queue()
-    workers = [multiprocessing.Process(target=_charge_many, args=(str(pykota_home), quota.dn, user.dn, w, 150, queue))
+    workers = [multiprocessing.Process(target=_charge_many, args=(str(pykota_home), quota.dn, user.dn, w, 150))
                for w in range(4)]
     for w in workers:
         w.start()
     for w in workers:
         w.join(120)
-    assert sum(queue.get() for _ in workers) == 600
+    assert [w.exitcode for w in workers] == [0] * 4
     assert slapd.process.poll() is None                                  # the server survived
     assert quotas.user_quotas(directory, "alice", ["hp4"])["hp4"].page_counter == 600
     assert accounts.get_user(directory, "alice").balance == 1_000_000 - 6_000
@@ -257,7 +266,9 @@ def test_starttls_is_required_when_asked_for(slapd, tmp_path):
 
 def test_ldaps_certificates_are_checked(monkeypatch):
     import ssl
+
     import ldap3
+
     from pykota_ldap.config import settings_for_server
     made = []
     real_server = ldap3.Server

@@ -73,14 +73,18 @@ def _quota(counter=0, soft=None, hard=None, printer="hp4", max_job_size=None):
                      page_counter=counter, max_job_size=max_job_size)
 
 
-@pytest.mark.parametrize("limit_by, expected, charged", [
-    ("noquota", ALLOW, True), ("nochange", ALLOW, False), ("noprint", DENY, True),
-])
-def test_limit_modes(limit_by, expected, charged):
+@pytest.mark.parametrize("limit_by, charged", [("noquota", True), ("nochange", False)])
+def test_limit_modes_that_print_past_the_limits(limit_by, charged):
     user = User(name="alice", dn="uid=alice", managed=True, limit_by=limit_by)
     decision = policy.decide(user, _printer(), [_quota(500, 10, 20)], [], 5, 0, LAX, NOW)
-    assert decision.action == expected
-    assert decision.charge == charged or decision.action == DENY
+    assert (decision.action, decision.charge) == (ALLOW, charged)
+
+
+def test_noprint_refuses_even_within_every_limit():
+    # A refused job is never printed, so its charge flag means nothing: the refusal and its reason do.
+    user = User(name="alice", dn="uid=alice", managed=True, limit_by="noprint", balance=100_000)
+    decision = policy.decide(user, _printer(), [_quota(0, 10, 20)], [], 1, 0, LAX, NOW)
+    assert (decision.action, decision.reason) == (DENY, "user alice may not print")
 
 
 def test_passthrough_prints_without_check_or_charge():

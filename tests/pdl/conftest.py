@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from pykota_ldap.testing.ci import require_tools, skip_unless_ci
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -31,10 +32,8 @@ def corpus_rows() -> list[dict[str, str]]:
 
 
 def need(*tools: str) -> None:
-    """Skip the calling test when an external tool is not installed."""
-    for tool in tools:
-        if shutil.which(tool) is None:
-            pytest.skip(f"{tool} is not installed")
+    """The calling test needs these programs: a skip outside CI, a failure under CI."""
+    require_tools(*tools)
 
 
 def ps_document(pages: int, *, dsc: bool = True, setup: str = "", width: int = 595,
@@ -81,6 +80,6 @@ def gs_render(tmp_path, make_ps):
                    f"-sOutputFile={target}", *args, str(source)]
         done = subprocess.run(command, capture_output=True, timeout=120)
         if done.returncode != 0 or not target.exists():
-            pytest.skip(f"gs -sDEVICE={device} failed: {done.stderr.decode(errors='replace')[:200]}")
+            skip_unless_ci(f"gs -sDEVICE={device} failed: {done.stderr.decode(errors='replace')[:200]}")
         return target
     return render

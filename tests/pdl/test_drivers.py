@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from pykota_ldap.accounting.pdl import PDLError, count_pages
+from pykota_ldap.testing.ci import require_files
 
 from .conftest import need
 
@@ -81,8 +82,7 @@ def test_splix_qpdl(tmp_path, gs_render, model, raster_options):
     """SpliX's band headers differ between monochrome and colour models."""
     import os
     need("ppdc")
-    if not (os.path.exists(SPLIX_FILTER) and os.path.exists(SPLIX_DRV)):
-        pytest.skip("SpliX (printer-driver-splix) is not installed")
+    require_files(SPLIX_FILTER, SPLIX_DRV, package="printer-driver-splix")
     subprocess.run(["ppdc", "-d", str(tmp_path), SPLIX_DRV], check=True, capture_output=True, timeout=120)
     raster = gs_render("cups", 3, "-r600", "-sPAPERSIZE=a4", *raster_options)
     job = subprocess.run([SPLIX_FILTER, "1", "user", "title", "1", "", str(raster)], capture_output=True,
@@ -100,8 +100,7 @@ GUTENPRINT_DRIVER = "/usr/lib/cups/driver/gutenprint.5.3"
 @pytest.fixture
 def gutenprint(tmp_path, gs_render):
     import os
-    if not (os.path.exists(GUTENPRINT_FILTER) and os.path.exists(GUTENPRINT_DRIVER)):
-        pytest.skip("Gutenprint (printer-driver-gutenprint) is not installed")
+    require_files(GUTENPRINT_FILTER, GUTENPRINT_DRIVER, package="printer-driver-gutenprint")
     raster = gs_render("cups", 2, "-r150", "-sPAPERSIZE=a4", "-dcupsColorSpace=1", "-dcupsBitsPerColor=8",
                        color=True)
 
@@ -137,6 +136,7 @@ def test_gutenprint_languages_we_do_not_know_are_errors(gutenprint, model):
 
 CUPS_FILTERS = "/usr/lib/cups/filter"
 CUPS_DRV = "/usr/share/cups/drv"
+DRIVER_PACKAGES = {"hpcups": "printer-driver-hpcups", "sample": "cups", "brlaser": "printer-driver-brlaser"}
 
 
 @pytest.mark.parametrize("drv, ppd, filter_name, raster_options, duplex", [
@@ -155,8 +155,7 @@ def test_cups_raster_drivers(tmp_path, gs_render, drv, ppd, filter_name, raster_
     need("ppdc")
     source = os.path.join(CUPS_DRV, f"{drv}.drv")
     program = os.path.join(CUPS_FILTERS, filter_name)
-    if not (os.path.exists(source) and os.path.exists(program)):
-        pytest.skip(f"{filter_name} or {drv}.drv is not installed")
+    require_files(source, program, package=DRIVER_PACKAGES[drv])
     subprocess.run(["ppdc", "-d", str(tmp_path / drv), source], check=True, capture_output=True, timeout=120)
     extra = ["-dDuplex"] if duplex else []
     raster = gs_render("cups", 3, "-sPAPERSIZE=a4", *raster_options, *extra)

@@ -16,7 +16,7 @@ from pykota_ldap.accounting.pdl import PageCount, PDLError, count_pages
 
 from .conftest import corpus_dir, corpus_rows
 
-ROWS = corpus_rows()
+ROWS = corpus_rows()          # the shared corpus, outside the repository: absent is a plain skip
 SEED = 20240101
 MUTANTS_PER_FILE = 14
 CALL_TIMEOUT = 5.0

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from pykota_ldap.accounting.pdl import PDLError, count_pages
+from pykota_ldap.testing.ci import require_files
 
 from .conftest import need, ps_document
 
@@ -175,8 +176,7 @@ def test_cups_pstops(tmp_path, options, copies, expected):
     import os
     program = "/usr/lib/cups/filter/pstops"
     ppd = "/usr/share/ppd/cupsfilters/Generic-PDF_Printer-PDF.ppd"
-    if not (os.path.exists(program) and os.path.exists(ppd)):
-        pytest.skip("CUPS pstops or the cups-filters PPDs are not installed")
+    require_files(program, ppd, package="cups (pstops) and cups-filters (the PPD)")
     source = write(tmp_path, ps_document(7), "source.ps")
     job = subprocess.run([program, "1", "user", "title", str(copies), options, str(source)],
                          capture_output=True, timeout=60, env={**os.environ, "PPD": ppd}).stdout

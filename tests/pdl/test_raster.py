@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from pykota_ldap.accounting.pdl import PDLError, count_pages
+from pykota_ldap.testing.ci import require_files
 
 from .conftest import need
 
@@ -73,7 +74,8 @@ def test_tiff_thumbnails_are_not_pages(tmp_path):
 
 
 def test_tiff_directory_loop_is_an_error(tmp_path):
-    data = b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", 1) + struct.pack("<HHII", 256, 4, 1, 1) + struct.pack("<I", 8)
+    data = (b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", 1) + struct.pack("<HHII", 256, 4, 1, 1)
+            + struct.pack("<I", 8))
     with pytest.raises(PDLError, match="loop"):
         count_pages(write(tmp_path, data))
 
@@ -95,8 +97,7 @@ def test_urf_header_count_zero_walks_pages(gs_render, tmp_path):
 def test_cups_rastertopwg(tmp_path, gs_render, content_type, language):
     import os
     program = "/usr/lib/cups/filter/rastertopwg"
-    if not os.path.exists(program):
-        pytest.skip("CUPS' rastertopwg is not installed")
+    require_files(program, package="cups")
     raster = gs_render("cups", 3, "-r72", "-sPAPERSIZE=a4", "-dcupsColorSpace=18", "-dcupsBitsPerColor=8")
     job = subprocess.run([program, "1", "user", "title", "1", "", str(raster)], capture_output=True, timeout=120,
                          env={**os.environ, "FINAL_CONTENT_TYPE": content_type}).stdout

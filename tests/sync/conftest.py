@@ -1,10 +1,9 @@
-"""Fixture for the pksync tests: a fresh slapd with two printers and the rules of issue 6."""
+"""Fixture for the pksync tests: a fresh slapd with two printers and the rules of synchelpers.RULES."""
 from __future__ import annotations
 
 import time
 
 import pytest
-
 from synchelpers import PRINTERS, RULES, Sync
 
 
