@@ -7,10 +7,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 LIMIT_MODES = ("quota", "balance", "noquota", "nochange", "noprint")
 GROUP_LIMIT_MODES = ("quota", "balance", "noquota")
-ACTIONS = ("ALLOW", "WARN", "DENY", "CANCEL", "PROBLEM", "REFUND")
+
+
+class Action(StrEnum):
+    """What was decided for a job; the values are the words stored in pkAction."""
+
+    ALLOW = "ALLOW"          # printed
+    WARN = "WARN"            # printed, the user warned (grace period, low balance)
+    DENY = "DENY"            # refused before printing
+    CANCEL = "CANCEL"        # cancelled: by a command (askconfirmation, overwrite_jobticket) or while printing
+    PROBLEM = "PROBLEM"      # the real backend failed
+    REFUND = "REFUND"        # refunded by an admin
+
 
 
 @dataclass

@@ -19,19 +19,18 @@ from datetime import datetime, timedelta
 
 from .. import policy
 from ..config import FALSE_WORDS, TRUE_WORDS
-from ..directory import AlreadyExists, AssertionFailed
-from ..directory import accounts, history, quotas
+from ..directory import AlreadyExists, AssertionFailed, accounts, history, quotas
 from ..directory.jobcontext import JobContext, load_job_context
+from ..model import Action
 from . import commands
 
-ALLOW, WARN, DENY, CANCEL = "ALLOW", "WARN", "DENY", "CANCEL"
 _EXTERNAL = re.compile(r"^\s*external\s*\((.*)\)\s*$", re.S | re.I)
 _DENY_CMD = re.compile(r"^\s*deny\s*(?:\((.*)\))?\s*$", re.S | re.I)
 
 
 @dataclass
 class Verdict:
-    action: str
+    action: Action
     reason: str
     record: bool = True              # write a history entry (False: policy allow/deny of unknowns)
     charge: bool = True              # count pages and debit (False: passthrough, nochange)
@@ -44,7 +43,7 @@ class Verdict:
 
     @property
     def prints(self) -> bool:
-        return self.action in (ALLOW, WARN)
+        return self.action in (Action.ALLOW, Action.WARN)
 
     @property
     def user_dn(self) -> str | None:
@@ -77,7 +76,7 @@ def _apply_policy(config, d, job, context: JobContext) -> tuple[JobContext, Verd
         return context, None
     value = config.get("policy", "deny", job.printer)
     if value.lower() == "allow":
-        return context, Verdict(ALLOW, f"{missing}: printed without accounting (policy: allow)",
+        return context, Verdict(Action.ALLOW, f"{missing}: printed without accounting (policy: allow)",
                                 record=False, charge=False, context=context)
     match = _EXTERNAL.match(value)
     if match:
@@ -92,7 +91,7 @@ def _apply_policy(config, d, job, context: JobContext) -> tuple[JobContext, Verd
             missing = f"{missing}; the policy command exited with {status}"
     elif value.lower() != "deny":
         missing += f" (unknown policy {value!r}, read as deny)"
-    return context, Verdict(DENY, f"{missing}", record=False, charge=False, context=context)
+    return context, Verdict(Action.DENY, f"{missing}", record=False, charge=False, context=context)
 
 
 MAX_BILLING_CODE = 64
@@ -105,7 +104,7 @@ def _billing_code(config, d, job) -> tuple[str | None, Verdict | None]:
     # The code is typed by whoever submits the job: refuse what the directory would refuse
     # (too long, control characters) here, instead of letting the write stop the queue.
     if len(code) > MAX_BILLING_CODE or any(ord(ch) < 32 for ch in code):
-        return None, Verdict(DENY, f"billing code is invalid (at most {MAX_BILLING_CODE} printable characters)")
+        return None, Verdict(Action.DENY, f"billing code is invalid (at most {MAX_BILLING_CODE} printable characters)")
     found = history.get_billing_code(d, code)
     if found:
         return found.dn, None
@@ -118,7 +117,7 @@ def _billing_code(config, d, job) -> tuple[str | None, Verdict | None]:
     match = _DENY_CMD.match(setting)
     if match and match.group(1):
         commands.run(match.group(1), commands.job_env(job))
-    return None, Verdict(DENY, f"billing code {code} is unknown")
+    return None, Verdict(Action.DENY, f"billing code {code} is unknown")
 
 
 def _duplicate(config, d, job, now: datetime) -> Verdict | None:
@@ -130,14 +129,14 @@ def _duplicate(config, d, job, now: datetime) -> Verdict | None:
     if history.same_job_since(d, job.user, job.printer, job.md5, since) is None:
         return None
     if setting.lower() in TRUE_WORDS:
-        return Verdict(DENY, f"duplicate print jobs are not allowed on printer {job.printer}")
+        return Verdict(Action.DENY, f"duplicate print jobs are not allowed on printer {job.printer}")
     status, output = commands.run(setting, commands.job_env(job))
     if output.strip().upper() == "DENY":
-        return Verdict(DENY, f"duplicate print jobs are not allowed on printer {job.printer}")
+        return Verdict(Action.DENY, f"duplicate print jobs are not allowed on printer {job.printer}")
     return None
 
 
-def overwrite_ticket(config, job) -> tuple[str | None, str | None]:
+def overwrite_ticket(config, job) -> tuple[Action | None, str | None]:
     """overwrite_jobticket (PyKota's): a command whose output may set USERNAME=, BILLINGCODE=,
     REASON=, or refuse (DENY, AUTH=NO, AUTH=IMPOSSIBLE) or cancel (CANCEL); the last word wins,
     and a refusal ignores a new user name or billing code. Returns (action or None, reason)."""
@@ -149,9 +148,9 @@ def overwrite_ticket(config, job) -> tuple[str | None, str | None]:
     for line in (l.strip() for l in output.splitlines()):
         upper = line.upper()
         if upper in ("DENY", "AUTH=NO", "AUTH=IMPOSSIBLE"):
-            action = DENY
+            action = Action.DENY
         elif upper == "CANCEL":
-            action = CANCEL
+            action = Action.CANCEL
         elif upper.startswith("USERNAME="):
             user = line.split("=", 1)[1].strip()
         elif upper.startswith("BILLINGCODE="):
@@ -164,9 +163,9 @@ def overwrite_ticket(config, job) -> tuple[str | None, str | None]:
         if code:
             job.options["job-billing"] = code
         return None, None
-    if action == CANCEL:
-        return CANCEL, reason or "print job cancelled"
-    return DENY, reason or "you are not allowed to print at this time"
+    if action == Action.CANCEL:
+        return Action.CANCEL, reason or "print job cancelled"
+    return Action.DENY, reason or "you are not allowed to print at this time"
 
 
 def decide(config, d, job, size: int, now: datetime) -> Verdict:
@@ -202,7 +201,7 @@ def decide(config, d, job, size: int, now: datetime) -> Verdict:
         _, output = commands.run(question, commands.job_env(job, PYKOTAPRECOMPUTEDJOBSIZE=size,
                                                             PYKOTAPRECOMPUTEDJOBPRICE=price))
         if any(line.strip().upper() == "CANCEL" for line in output.splitlines()):
-            verdict.action, verdict.reason = CANCEL, "print job cancelled (askconfirmation)"
+            verdict.action, verdict.reason = Action.CANCEL, "print job cancelled (askconfirmation)"
             return verdict
 
     if verdict.charge and limits.strict:
@@ -236,7 +235,7 @@ def _reserve(d, user, context, verdict, size, price, limits) -> None:
                 for dn, pages in verdict.reserved_pages.items():
                     quotas.release_pages(d, dn, pages)
                 verdict.reserved_pages = {}
-                verdict.action = DENY
+                verdict.action = Action.DENY
                 verdict.reason = (f"{quota.printer}: page limit of {cap} would be passed by this job of {size} "
                                   f"pages (other jobs of {user.name} are printing)")
                 return
@@ -245,6 +244,6 @@ def _reserve(d, user, context, verdict, size, price, limits) -> None:
             accounts.change_balance(d, user, -price, paid=False, floor=limits.balance_zero)
             verdict.reserved = price
         except AssertionFailed:
-            verdict.action = DENY
+            verdict.action = Action.DENY
             verdict.reason = (f"balance too low for this job (price {price / 1000:.2f}); other jobs of "
                               f"{user.name} are being charged")

@@ -142,7 +142,7 @@ def run_job(argv: list[str], state: dict) -> int:
                             or bool(os.environ.get("PYKOTA_PRECOUNT_FORK")))
         on_error = config.get_choice("onaccountererror", ("stop", "continue"), "stop", job.printer)
         from ..directory import AccessDenied, DirectoryError, SchemaMissing
-        from .decide import WARN
+        from ..model import Action
 
         def size_of() -> int:
             try:
@@ -183,9 +183,9 @@ def run_job(argv: list[str], state: dict) -> int:
             tell(config, job, verdict.action, verdict.reason, email)
             _close(d)
             return CANCEL
-        if verdict.action == WARN:
+        if verdict.action == Action.WARN:
             cupsio.warning(f"{job.user}: {verdict.reason}")
-            tell(config, job, WARN, verdict.reason, email)
+            tell(config, job, Action.WARN, verdict.reason, email)
 
         _hook(config, job, "prehook", PYKOTAPHASE="BEFORE", PYKOTAACTION=verdict.action, PYKOTAREASON=verdict.reason,
               PYKOTAPRECOMPUTEDJOBSIZE=size, PYKOTAPRECOMPUTEDJOBPRICE=verdict.price)
@@ -260,7 +260,8 @@ def _account_and_charge(config, job, state, verdict, d, name, accounter, snmp, b
         return result.status
     ok = result.status == 0
     cancelled = bool(state.get("cancelled"))
-    action = verdict.action if ok else ("CANCEL" if cancelled else "PROBLEM")
+    from ..model import Action
+    action = verdict.action if ok else (Action.CANCEL if cancelled else Action.PROBLEM)
     if not verdict.charge:
         pages_charged, price, debit = 0, 0, 0
     else:
