@@ -64,19 +64,19 @@ def _history_job(config, job, action, size, price, precomputed_size, precomputed
                printer_page_counter=counter)
 
 
-def _charge(config, d, record, name, quota_dns, pages, user_dn, debit, billing_dn, reserved_pages=None) -> str:
+def _charge(config, d, charge) -> str:
     """Charge exactly once; on a directory error the charge goes to the local journal (fsync)."""
     from ..directory import DirectoryError
-    from .journal import PendingCharge, journal_dir, write
-    charge = PendingCharge.of(name, record, quota_dns, pages, user_dn, debit, billing_dn, reserved_pages)
+    from ..directory.history import charge_job
+    from .journal import journal_dir, write
     try:
         if d is None:
             raise DirectoryError("no connection")
-        return "charged" if charge.apply(d) else "already"
+        return "charged" if charge_job(d, charge) else "already"
     except DirectoryError as exc:
         path = write(journal_dir(config), charge)
         cupsio.warning(f"directory lost after printing ({' '.join(str(exc).split())}); "
-                       f"charge of job {record.job_id} kept in {path} and applied when it answers")
+                       f"charge of job {charge.job.job_id} kept in {path} and applied when it answers")
         return "journaled"
 
 
@@ -177,8 +177,9 @@ def run_job(argv: list[str], state: dict) -> int:
 
         if not verdict.prints:
             if verdict.record:
+                from ..model import Charge
                 record = _history_job(config, job, verdict.action, 0, 0, size, verdict.price)
-                _charge(config, d, record, name, [], 0, None, -verdict.reserved, None)
+                _charge(config, d, Charge(name, record))        # the history entry only
             cupsio.error(f"job {job.job_id} of {job.user} refused: {verdict.reason}")
             tell(config, job, verdict.action, verdict.reason, email)
             _close(d)
@@ -276,11 +277,14 @@ def _account_and_charge(config, job, state, verdict, d, name, accounter, snmp, b
         record_size, record_price = (pages_charged, price)
     record = _history_job(config, job, action, record_size, record_price, size, verdict.price,
                           counter_after if counter_after is not None else before)
+    from ..model import Charge
     reserved_pages = verdict.reserved_pages if verdict.charge else {}
-    outcome = _charge(config, d, record, name,
-                      verdict.quota_dns if verdict.charge and (pages_charged or reserved_pages) else [],
-                      pages_charged if verdict.charge else 0, verdict.user_dn, debit,
-                      verdict.billing_code_dn if verdict.charge else None, reserved_pages)
+    charge = Charge(name, record,
+                    quota_dns=tuple(verdict.quota_dns) if verdict.charge and (pages_charged or reserved_pages) else (),
+                    pages=pages_charged if verdict.charge else 0, reserved_pages=reserved_pages,
+                    user_dn=verdict.user_dn, debit=debit,
+                    billing_code_dn=verdict.billing_code_dn if verdict.charge else None)
+    outcome = _charge(config, d, charge)
     _close(d)
     cupsio.debug(f"job {job.job_id}: {d.operations} LDAP operations")
     _hook(config, job, "posthook", PYKOTAPHASE="AFTER", PYKOTAACTION=action, PYKOTAJOBSIZE=record_size,

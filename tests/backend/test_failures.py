@@ -66,19 +66,21 @@ def test_directory_lost_after_printing_goes_to_the_journal_and_is_applied_once(r
 
 
 def test_journal_is_replayed_by_the_next_job_exactly_once(rig, cups_home):
-    from pykota_ldap.backend.journal import PendingCharge, write
-    from pykota_ldap.directory.history import charge_job
-    from pykota_ldap.model import Job
     from datetime import datetime, timezone
+
+    from pykota_ldap.backend.journal import write
+    from pykota_ldap.directory.history import charge_job
+    from pykota_ldap.model import Charge, Job
     queue = rig.queue()
     _setup(rig, queue)
     quota_dn = quotas.user_quota_dn(rig.d, "alice", queue)
     record = Job(job_id="900", user="alice", printer=queue, date=datetime.now(timezone.utc), action="ALLOW",
                  size=4, price=0)
     # One charge whose answer was lost although the directory applied it, one that never got there.
-    charge_job(rig.d, record, f"{queue}-900-x", [quota_dn], 4, None, 0)
-    write(cups_home / "journal", PendingCharge.of(f"{queue}-900-x", record, [quota_dn], 4, None, 0))
-    write(cups_home / "journal", PendingCharge.of(f"{queue}-901-y", record, [quota_dn], 4, None, 0))
+    applied = Charge(f"{queue}-900-x", record, quota_dns=(quota_dn,), pages=4)
+    charge_job(rig.d, applied)
+    write(cups_home / "journal", applied)
+    write(cups_home / "journal", Charge(f"{queue}-901-y", record, quota_dns=(quota_dn,), pages=4))
     assert rig.print(queue, 1).state == "completed"
     assert rig.counter("alice", queue) == 4 + 4 + 1
     assert list((cups_home / "journal").glob("*.json")) == []
