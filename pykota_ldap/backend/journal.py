@@ -18,13 +18,18 @@ import os
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..model import Charge, Job
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..directory import Directory
 
 DEFAULT_DIR = "/var/lib/pykota/journal"
 
 
-def journal_dir(config) -> Path:
+def journal_dir(config: Config) -> Path:
     configured = config.get("journaldir")
     if configured:
         return Path(configured)
@@ -74,7 +79,7 @@ def write(directory: Path, charge: Charge) -> Path:
     return final
 
 
-def _set_aside(path: Path, report, reason: str) -> None:
+def _set_aside(path: Path, report: ReplayReport, reason: str) -> None:
     """Move a charge that cannot be applied to failed/, so that it never blocks the charges
     behind it; an admin reads the reason there (and `cupspykota --replay` lists them)."""
     failed = path.parent / "failed"
@@ -102,13 +107,11 @@ class ReplayReport:
         return f"{self.applied} applied, {self.already} already in the directory, {self.failed} left"
 
 
-def replay(d, directory: Path, limit: int | None = None) -> ReplayReport:
+def replay(d: Directory, directory: Path, limit: int | None = None) -> ReplayReport:
     """Apply the pending charges; each file is removed once the directory has the charge.
     Concurrent replays (several jobs at once) lock each file, and charge_job's unique name
     makes even a double apply harmless."""
-    from ..directory import DirectoryError, DirectoryUnavailable
-    from ..directory.history import charge_job, replay_is_safe
-
+    from ..directory import DirectoryUnavailable
     report = ReplayReport()
     for path in pending(directory)[:limit]:
         try:
@@ -119,29 +122,38 @@ def replay(d, directory: Path, limit: int | None = None) -> ReplayReport:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
-                continue
+                continue                           # another process is applying it
             if not path.exists():
                 continue
             try:
-                charge = charge_from_json(handle.read())
-            except ValueError as exc:
-                _set_aside(path, report, f"unreadable ({exc})")
-                continue
-            if not replay_is_safe(charge.job):
-                _set_aside(path, report, "older than the directory's memory of applied charges; "
-                                         "check the history and apply it by hand if it is missing")
-                continue
-            try:
-                new = charge_job(d, charge)
+                _replay_one(d, path, handle.read(), report)
             except DirectoryUnavailable:
                 report.failed += len(pending(directory))
                 raise
-            except DirectoryError as exc:      # e.g. a quota entry deleted since: it will not get better
-                _set_aside(path, report, str(exc))
-                continue
-            if new:
-                report.applied += 1
-            else:
-                report.already += 1
-            path.unlink(missing_ok=True)
     return report
+
+
+def _replay_one(d: Directory, path: Path, data: bytes, report: ReplayReport) -> None:
+    from ..directory import DirectoryError, DirectoryUnavailable
+    from ..directory.history import charge_job, replay_is_safe
+    try:
+        charge = charge_from_json(data)
+    except ValueError as exc:
+        _set_aside(path, report, f"unreadable ({exc})")
+        return
+    if not replay_is_safe(charge.job):
+        _set_aside(path, report, "older than the directory's memory of applied charges; "
+                                 "check the history and apply it by hand if it is missing")
+        return
+    try:
+        new = charge_job(d, charge)
+    except DirectoryUnavailable:
+        raise
+    except DirectoryError as exc:                  # e.g. a quota entry deleted since: it will not get better
+        _set_aside(path, report, str(exc))
+        return
+    if new:
+        report.applied += 1
+    else:
+        report.already += 1
+    path.unlink(missing_ok=True)
