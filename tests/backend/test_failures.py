@@ -184,3 +184,27 @@ def test_job_cancelled_while_printing_is_not_charged(rig):
         assert [(j["pkAction"], j["pkJobSize"]) for j in rig.jobs(queue)] == [("CANCEL", "0")]
     finally:
         slow.stop()
+
+
+def test_job_cancelled_while_printing_is_not_tried_again(rig):
+    """onbackenderror retry:N runs a failed real backend again, but not one stopped by a cancel."""
+    slow = NetworkPrinter(seconds_per_page=1.0).start()
+    try:
+        queue = rig.queue(uri=slow.uri)
+        rig.configure(**{queue: "onbackenderror: nocharge, retry:3:1"})
+        _setup(rig, queue)
+        job_id = rig.print(queue, 5, wait=False)
+        deadline = time.monotonic() + 10
+        while not slow.jobs and time.monotonic() < deadline:
+            time.sleep(0.02)
+        rig.cups.run("cancel", "-h", rig.cups.host, str(job_id))
+        assert rig.cups.wait_job(queue, job_id, timeout=30).state == "canceled"
+        deadline = time.monotonic() + 10
+        while not rig.jobs(queue) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(2.0)                         # a retry (1 s pause) would have started by now
+        assert "trying again" not in rig.log(job_id) and len(slow.jobs) == 1
+        assert [(j["pkAction"], j["pkJobSize"]) for j in rig.jobs(queue)] == [("CANCEL", "0")]
+        assert rig.counter("alice", queue) == 0
+    finally:
+        slow.stop()

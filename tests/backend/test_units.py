@@ -78,14 +78,12 @@ def test_onbackenderror():
     assert _backend_error_policy(_Config("nocharge,retry:0:5"), "q") == (-1, 5.0, False)
 
 
-@pytest.mark.parametrize("env", [{}, {"PYKOTA_HOME": "/etc/pk"}, {"PYKOTA_HOME": "/x", "PYKOTA_BACKEND_SOCKET": "/s"}])
-def test_helper_socket_paths_agree(monkeypatch, env):
-    from pykota_ldap.backend import main, server
-    for key in ("PYKOTA_HOME", "PYKOTA_BACKEND_SOCKET"):
-        monkeypatch.delenv(key, raising=False)
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    assert main._helper_socket() == server.socket_path()
+@pytest.mark.parametrize("env,expected", [({}, "/run/pykota/cupspykota.sock"),
+                                          ({"PYKOTA_HOME": "/etc/pk"}, "/etc/pk/cupspykota.sock"),
+                                          ({"PYKOTA_HOME": "/x", "PYKOTA_BACKEND_SOCKET": "/s"}, "/s")])
+def test_helper_socket_path(env, expected):
+    from pykota_ldap.backend.state import socket_path
+    assert socket_path(env) == expected
 
 
 def test_trustjobsize():
