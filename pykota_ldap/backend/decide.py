@@ -1,12 +1,12 @@
 """The directory's verdict on one job, before anything reaches the printer.
 
-Order (PyKota's, reference section 5.2): unknown user / printer / quota entry per `policy`;
-then passthrough, noprint, printer and user max job size (policy.decide); billing code;
-duplicates; page quotas, group quotas and balance (policy.decide); askconfirmation. With
-`enforcement: strict`, a balance user's precomputed price is reserved at admission with a
-guarded debit (accounts.change_balance(floor=balancezero)): the check and the debit are one
-server-side step, so jobs on several queues at once cannot overspend; the difference is
-settled after printing.
+Order: overwrite_jobticket; unknown user / printer / quota entry per `policy`; billing code;
+duplicates; then policy.decide (passthrough, noprint, printer and user max job size, page
+quotas, group quotas, balance); askconfirmation. With `enforcement: strict`, what the job will
+use is reserved at admission: a quota user's precomputed pages on each limited quota entry
+(quotas.reserve_pages), a balance user's precomputed price (accounts.change_balance(
+floor=balancezero)); each check and write is one server-side step, so jobs on several queues
+at once cannot pass a limit; the difference is settled after printing.
 
 Reads: load_job_context (4 searches for a user in no managed group), plus one search for a
 billing code and one for duplicates when they apply.
