@@ -1,7 +1,9 @@
 """The CUPS backend `cupspykota`: the per-job flow, split in small modules.
 
   main        what cupsd (or an admin) runs: discovery, a job, --install / --replay / --serve
-  flow        one job: spool, precount, decide, print, count, charge (flow.run, the only entry)
+  flow        one job: spool, precount, decide, print (flow.run, the only entry of a job)
+  charge      after printing: the pages, the job's one Charge applied exactly once or journaled
+  job         what the flow hands from step to step (Setup, Decided)
   state       what a job shares with its SIGTERM handler (JobState, its Phase); the helper's socket
   exits       the exit codes (BackendExit), and the guard that lets no other code reach CUPS
   jobinfo     argv / environment / device URI, the job's data spooled once (size, MD5)
@@ -10,7 +12,7 @@
   precount    the page count before printing, in-process or in a forked child
   decide      the directory's verdict for one job (policy, duplicates, billing codes, quotas,
               balance reservation)
-  commands    the external commands of pykota.conf, run with the job's PYKOTA* variables
+  commands    the external commands of pykota.conf (prehook, posthook, ...) with PYKOTA* variables
   notify      mailto: why a job was refused or warned
   run         the real backend as a child, its stderr passed through unchanged
   accounting  the `accounter` setting: software(), hardware(snmp...), hardware(backend)

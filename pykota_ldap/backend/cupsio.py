@@ -40,6 +40,11 @@ def state(change: str) -> None:
     _emit("STATE", change)
 
 
+def one_line(exc: BaseException) -> str:
+    """An error's text on one line (a message line to cupsd must not break)."""
+    return " ".join(str(exc).split())
+
+
 def raw(line: str) -> None:
     """A line from the real backend, passed through unchanged."""
     try:

@@ -1,4 +1,5 @@
-"""One job: spool, precount, decide (waiting for the directory if needed), print, count, charge.
+"""One job: spool, precount, decide (waiting for the directory if needed), print; then
+charge.settle counts the pages and charges them.
 
 `run(argv)` is the job as CUPS sees it, the same in the backend process and in the resident
 helper's child (server.py): the SIGTERM handler follows the job's phase (state.JobState) and
@@ -12,12 +13,14 @@ import os
 import secrets
 import signal
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from . import cupsio
+from .cupsio import one_line
 from .exits import BackendExit, guarded
+from .job import Decided, Setup
 from .jobinfo import JobInfo, UsageError, from_argv
 from .state import Cancelled, JobState, Phase, Retry
 
@@ -26,10 +29,7 @@ if TYPE_CHECKING:
 
     from ..config import Config
     from ..directory import Directory
-    from ..model import Action, Charge, Job
-    from .accounting import Accounter
     from .decide import Verdict
-    from .hardware import LifeCounter
     from .precount import Precount
     from .run import RunResult
 
@@ -48,34 +48,6 @@ def _run_with_signals(argv: list[str]) -> int:
     except Cancelled:
         cupsio.info("job cancelled before printing")
         return BackendExit.OK
-
-
-@dataclass(frozen=True)
-class Setup:
-    """What the flow reads before it spools the job; any error here stops the queue."""
-
-    config: Config
-    accounter: Accounter
-    backend: str                     # the real backend's path
-    directory_wait: float            # directorywait, s
-    pdl_timeout: float               # pdltimeout, s
-    parallel_count: bool             # parallelcount (or PYKOTA_PRECOUNT_FORK)
-    on_accounter_error: str          # onaccountererror: stop | continue
-    retries: int                     # onbackenderror retry:N (-1: forever)
-    retry_pause: float               # onbackenderror retry:N:S
-    charge_on_error: bool            # onbackenderror charge
-
-
-@dataclass(frozen=True)
-class Decided:
-    """A job the directory has decided on."""
-
-    setup: Setup
-    job: JobInfo
-    directory: Directory
-    verdict: Verdict
-    size: int                        # the precomputed pages
-    name: str                        # the charge's unique name (its history entry's cn)
 
 
 def run_job(argv: list[str], state: JobState) -> int:
@@ -132,7 +104,7 @@ def _prepare(argv: list[str]) -> tuple[Setup, JobInfo] | None:
                                                            printer),
                       retries=retries, retry_pause=pause, charge_on_error=charge_on_error)
     except (ConfigError, AccounterError) as exc:
-        cupsio.error(f"configuration: {_one_line(exc)}")
+        cupsio.error(f"configuration: {one_line(exc)}")
         return None
     except UsageError as exc:
         cupsio.error(str(exc))
@@ -163,10 +135,10 @@ def _decide(setup: Setup, job: JobInfo, counting: Precount) -> Decided | int:
                        f"will be tried again")
         return BackendExit.RETRY_CURRENT
     except DirectoryError as exc:                 # refused bind, schema missing, ...
-        cupsio.error(f"directory: {_one_line(exc)}")
+        cupsio.error(f"directory: {one_line(exc)}")
         return BackendExit.STOP
     except ConfigError as exc:
-        cupsio.error(f"configuration: {_one_line(exc)}")
+        cupsio.error(f"configuration: {one_line(exc)}")
         return BackendExit.STOP
     name = f"{job.printer}-{job.job_id}-{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
     return Decided(setup, job, d, verdict, size, name)
@@ -205,7 +177,7 @@ def _connect_and_decide(config: Config, job: JobInfo, size_of: Callable[[], int]
             if d is not None:
                 _close(d)
             if not told:
-                cupsio.warning(f"directory unreachable, job {job.job_id} kept until it answers: {_one_line(exc)}")
+                cupsio.warning(f"directory unreachable, job {job.job_id} kept until it answers: {one_line(exc)}")
                 told = True
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -229,10 +201,11 @@ def _replay_journal(config: Config, d: Directory) -> None:
 def _refuse(decided: Decided) -> int:
     """Nothing reaches the printer: the history says why, CUPS cancels the job."""
     from ..model import Charge
+    from .charge import apply, history_entry
     from .notify import tell
     job, verdict = decided.job, decided.verdict
     if verdict.record:
-        _charge(decided, Charge(decided.name, _history_entry(decided, verdict.action)))    # the entry only
+        apply(decided, Charge(decided.name, history_entry(decided, verdict.action)))    # the entry only
     cupsio.error(f"job {job.job_id} of {job.user} refused: {verdict.reason}")
     tell(decided.setup.config, job, verdict.action, verdict.reason, _email(verdict))
     _close(decided.directory)
@@ -242,16 +215,18 @@ def _refuse(decided: Decided) -> int:
 def _before_printing(decided: Decided) -> None:
     """A warning for the user when the verdict says so, then the prehook."""
     from ..model import Action
+    from .commands import hook
     from .notify import tell
     config, job, verdict = decided.setup.config, decided.job, decided.verdict
     if verdict.action == Action.WARN:
         cupsio.warning(f"{job.user}: {verdict.reason}")
         tell(config, job, Action.WARN, verdict.reason, _email(verdict))
-    _hook(config, job, "prehook", PYKOTAPHASE="BEFORE", PYKOTAACTION=verdict.action, PYKOTAREASON=verdict.reason,
-          PYKOTAPRECOMPUTEDJOBSIZE=decided.size, PYKOTAPRECOMPUTEDJOBPRICE=verdict.price)
+    hook(config, job, "prehook", PYKOTAPHASE="BEFORE", PYKOTAACTION=verdict.action, PYKOTAREASON=verdict.reason,
+         PYKOTAPRECOMPUTEDJOBSIZE=decided.size, PYKOTAPRECOMPUTEDJOBPRICE=verdict.price)
 
 
 def _print_and_charge(decided: Decided, state: JobState) -> int:
+    from .charge import settle
     counter = None
     if decided.setup.accounter.kind == "snmp" and decided.verdict.record:
         from .hardware import open_counter
@@ -260,7 +235,7 @@ def _print_and_charge(decided: Decided, state: JobState) -> int:
     # Whatever goes wrong from here, a printed job must not go back to CUPS as failed (it would
     # be printed again): exit 0 with the reason.
     try:
-        return _account_and_charge(decided, state, result, counter)
+        return settle(decided, state, result, counter)
     except Exception as exc:  # noqa: BLE001
         if result.status != 0:
             raise
@@ -269,6 +244,9 @@ def _print_and_charge(decided: Decided, state: JobState) -> int:
             cupsio.debug(line)
         cupsio.error(f"job {decided.job.job_id} printed, but its accounting failed: {type(exc).__name__}: {exc}")
         return BackendExit.OK
+    finally:
+        _close(decided.directory)
+        cupsio.debug(f"job {decided.job.job_id}: {decided.directory.operations} LDAP operations")
 
 
 def _print(setup: Setup, job: JobInfo, state: JobState) -> RunResult:
@@ -290,144 +268,9 @@ def _print(setup: Setup, job: JobInfo, state: JobState) -> RunResult:
     return result
 
 
-def _account_and_charge(decided: Decided, state: JobState, result: RunResult, counter: LifeCounter | None) -> int:
-    """After the real backend: count, charge (or journal), tell; the job's exit code."""
-    from ..model import Action
-    job, verdict = decided.job, decided.verdict
-    pages, printer_counter = _pages_printed(decided, result, counter)
-    if not verdict.record:
-        return result.status
-    ok = result.status == 0
-    action = verdict.action if ok else (Action.CANCEL if state.cancelled else Action.PROBLEM)
-    charge = _charge_of(decided, action, pages, printer_counter)
-    outcome = _charge(decided, charge)
-    _close(decided.directory)
-    cupsio.debug(f"job {job.job_id}: {decided.directory.operations} LDAP operations")
-    _hook(decided.setup.config, job, "posthook", PYKOTAPHASE="AFTER", PYKOTAACTION=action,
-          PYKOTAJOBSIZE=charge.job.size, PYKOTAJOBPRICE=charge.job.price, PYKOTAPRECOMPUTEDJOBSIZE=decided.size,
-          PYKOTAPRECOMPUTEDJOBPRICE=verdict.price)
-    if ok:
-        _tell_charged(decided, charge, journaled=outcome == "journaled")
-        return BackendExit.OK
-    not_charged = "" if decided.setup.charge_on_error else " (not charged)"
-    if state.cancelled:
-        cupsio.info(f"job {job.job_id} cancelled while printing{not_charged}")
-        return BackendExit.OK
-    cupsio.error(f"job {job.job_id} not printed: {result.message}{not_charged}")
-    return result.status
-
-
-def _pages_printed(decided: Decided, result: RunResult, counter: LifeCounter | None) -> tuple[int, int | None]:
-    """(pages the job used per `accounter`, the printer's life counter for the history); the
-    counter's device lock is released."""
-    setup, job, size = decided.setup, decided.job, decided.size
-    trust = setup.config.get("trustjobsize", "yes", job.printer) or "yes"
-    pages, after = 0, None
-    if result.status == 0 or setup.charge_on_error:
-        if counter is not None:
-            after = counter.after(job, size)
-            pages = trust_job_size(trust, _hardware_pages(counter.before, after, size), size)
-        elif setup.accounter.kind == "backend" and result.reported_pages:
-            # 0 / none: the printer does not count, use the precount
-            pages = trust_job_size(trust, result.reported_pages, size)
-        else:
-            pages = size
-    if counter is None:
-        return pages, None
-    counter.close()
-    return pages, after if after is not None else counter.before
-
-
-def _charge_of(decided: Decided, action: Action, pages: int, printer_counter: int | None) -> Charge:
-    """The job's one charge: its history entry and the counters it moves. A job printed without
-    charge (passthrough, nochange, a ticket's decision) is recorded with its pages, not counted."""
-    from .. import policy
-    from ..model import Charge
-    verdict = decided.verdict
-    if not verdict.charge:
-        return Charge(decided.name, _history_entry(decided, action, pages, 0, printer_counter))
-    user = verdict.user
-    assert user is not None, "a charged verdict comes from a complete decision"
-    price = policy.job_price(pages, verdict.charged_printers, user.overcharge) if pages else 0
-    reserved = verdict.reserved_pages
-    return Charge(decided.name, _history_entry(decided, action, pages, price, printer_counter),
-                  quota_dns=tuple(verdict.quota_dns) if pages or reserved else (), pages=pages,
-                  reserved_pages=reserved, user_dn=user.dn, debit=price - verdict.reserved,
-                  billing_code_dn=verdict.billing_code_dn)
-
-
-def _history_entry(decided: Decided, action: Action, size: int = 0, price: int = 0,
-                   printer_counter: int | None = None) -> Job:
-    from ..model import Job
-    config, job = decided.setup.config, decided.job
-    hidden = config.get_bool("privacy", False)
-    return Job(job_id=job.job_id, user=job.user, printer=job.printer, date=datetime.now(timezone.utc),
-               action=action, size=size, price=price, title="hidden" if hidden else job.title,
-               filename="hidden" if hidden else job.filename, copies=job.copies,
-               options="hidden" if hidden else job.options_text, hostname=job.hostname,
-               size_bytes=job.size_bytes, md5sum=job.md5, billing_code=job.billing_code,
-               precomputed_size=decided.size, precomputed_price=decided.verdict.price,
-               printer_page_counter=printer_counter)
-
-
-def _charge(decided: Decided, charge: Charge) -> str:
-    """Charge exactly once; on a directory error the charge goes to the local journal (fsync)."""
-    from ..directory import DirectoryError
-    from ..directory.history import charge_job
-    from .journal import journal_dir, write
-    try:
-        return "charged" if charge_job(decided.directory, charge) else "already"
-    except DirectoryError as exc:
-        path = write(journal_dir(decided.setup.config), charge)
-        cupsio.warning(f"directory lost after printing ({_one_line(exc)}); "
-                       f"charge of job {charge.job.job_id} kept in {path} and applied when it answers")
-        return "journaled"
-
-
-def _tell_charged(decided: Decided, charge: Charge, journaled: bool) -> None:
-    from ..money import format as fmt
-    job, verdict = decided.job, decided.verdict
-    pages, price = charge.job.size, charge.job.price
-    what = f"{pages} page{'s' if pages != 1 else ''}"
-    if not verdict.charge:
-        cupsio.info(f"job {job.job_id}: {what} printed for {job.user}, not charged ({verdict.reason})")
-        return
-    cupsio.info(f"job {job.job_id}: {what} charged to {job.user}" + (f" (price {fmt(price)})" if price else "")
-                + (" [journal]" if journaled else ""))
-
-
-def _hardware_pages(before: int | None, after: int | None, expected: int) -> int:
-    """PyKota's sanity rules for life counters."""
-    if before is None or after is None:
-        return expected if expected else 1
-    size = after - before
-    if -10 < size < 0:
-        size += 10                      # HP printers save the counter every 10 pages
-    elif size < 0:
-        size = 1
-    return size
-
-
-def trust_job_size(setting: str, measured: int, precomputed: int) -> int:
-    """PyKota's trustjobsize, when the printer's count differs from the precount:
-    yes (keep the printer's), >N:precomputed (the precount when the printer says more than N),
-    >N:M (M pages when the printer says more than N)."""
-    if measured == precomputed or not setting or setting.strip().lower() in ("yes", "y", "true", "1", "on"):
-        return measured
-    text = setting.strip().lower()
-    if text.startswith(">") and ":" in text:
-        limit, _, replacement = text[1:].partition(":")
-        try:
-            if measured > int(limit):
-                return precomputed if replacement.strip() == "precomputed" else int(replacement)
-        except ValueError:
-            cupsio.debug(f"trustjobsize: cannot read {setting!r}")
-    return measured
-
-
 def _backend_error_policy(config: Config, printer: str) -> tuple[int, float, bool]:
     """onbackenderror: charge | nocharge [, retry:N:S]  -> (retries, pause, charge). N=0: forever (-1)."""
-    value = config.get("onbackenderror", "nocharge", printer) or "nocharge"
+    value = config.get("onbackenderror", "nocharge", printer)
     retries, pause, charge = 0, 0.0, False
     for part in (p.strip().lower() for p in value.split(",")):
         if part == "charge":
@@ -445,17 +288,6 @@ def _email(verdict: Verdict) -> str | None:
     return verdict.user.email if verdict.user else None
 
 
-def _hook(config: Config, job: JobInfo, key: str, **values: object) -> None:
-    """prehook / posthook: a command run with the job's PYKOTA* variables (PyKota's)."""
-    command = config.get(key, None, job.printer)
-    if not command:
-        return
-    from . import commands
-    status, _ = commands.run(command, commands.job_env(job, **values))
-    if status:
-        cupsio.debug(f"{key} exited with {status}")
-
-
 def _keep(config: Config, printer: str) -> bool:
     try:
         return config.get_bool("keepfiles", False, printer)
@@ -470,5 +302,3 @@ def _close(d: Directory) -> None:
         pass
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())

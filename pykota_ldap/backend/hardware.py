@@ -37,7 +37,7 @@ def _settings(config: Config, printer: str) -> _Settings:
     settle = (config.get_float("statusstabilizationdelay", 0.5, printer, minimum=0.05)
               * config.get_int("statusstabilizationloops", 4, printer, minimum=1))
     try:
-        mask = int(config.get("snmperrormask", "0x4FCC", printer) or "0x4FCC", 0)
+        mask = int(config.get("snmperrormask", "0x4FCC", printer), 0)
     except ValueError:
         mask = 0x4FCC
     return _Settings(settle=settle, no_printing_max=config.get_float("noprintingmaxdelay", 60.0, printer, minimum=0),
