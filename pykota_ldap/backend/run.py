@@ -15,6 +15,7 @@ import subprocess
 from dataclasses import dataclass
 
 from . import cupsio
+from .exits import BackendExit
 from .jobinfo import JobInfo
 
 _PAGE_TOTAL = re.compile(r"^PAGE:\s*total\s+(\d+)\s*$")
@@ -23,7 +24,7 @@ _PAGE = re.compile(r"^PAGE:\s*(\d+)\s+(\d+)\s*$")
 
 @dataclass
 class RunResult:
-    status: int                     # exit status (1 when killed)
+    status: int                     # its exit status, which goes to CUPS (FAILED when killed)
     reported_pages: int | None      # from PAGE: lines, if any
     killed: bool = False
     message: str = ""
@@ -90,12 +91,13 @@ class Runner:
                 self.process = subprocess.Popen(args, executable=path, stdin=stdin, stderr=subprocess.PIPE,
                                                 env=env, pass_fds=_open_fds(), **_run_as(path))
             except OSError as exc:
-                return RunResult(1, None, message=f"cannot run {path}: {exc}")
+                return RunResult(BackendExit.FAILED, None, message=f"cannot run {path}: {exc}")
             reported = _pass_through(self.process)
             status = self.process.wait()
         name = os.path.basename(path)
         if status < 0:
-            return RunResult(1, reported, killed=True, message=f"backend {name} was killed by signal {-status}")
+            return RunResult(BackendExit.FAILED, reported, killed=True,
+                             message=f"backend {name} was killed by signal {-status}")
         return RunResult(status, reported, message="" if status == 0 else f"backend {name} returned {status}")
 
 
