@@ -5,12 +5,25 @@ datetimes. None means "not set" (no limit, unlimited job size, no grace date).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 LIMIT_MODES = ("quota", "balance", "noquota", "nochange", "noprint")
 GROUP_LIMIT_MODES = ("quota", "balance", "noquota")
-ACTIONS = ("ALLOW", "WARN", "DENY", "CANCEL", "PROBLEM", "REFUND")
+
+
+class Action(StrEnum):
+    """What was decided for a job; the values are the words stored in pkAction."""
+
+    ALLOW = "ALLOW"          # printed
+    WARN = "WARN"            # printed, the user warned (grace period, low balance)
+    DENY = "DENY"            # refused before printing
+    CANCEL = "CANCEL"        # cancelled: by a command (askconfirmation, overwrite_jobticket) or while printing
+    PROBLEM = "PROBLEM"      # the real backend failed
+    REFUND = "REFUND"        # refunded by an admin
+
 
 
 @dataclass
@@ -100,6 +113,21 @@ class Job:
     precomputed_size: int | None = None
     precomputed_price: int | None = None
     printer_page_counter: int | None = None
+
+
+@dataclass(frozen=True)
+class Charge:
+    """A job's charge: what history.charge_job applies, exactly once, even when replayed from the
+    backend's journal. Built once by the backend after the job; `name` is its identity."""
+
+    name: str                               # the history entry's unique cn (and each counter's mark)
+    job: Job                                # the history entry, added last
+    quota_dns: tuple[str, ...] = ()         # quota entries whose page counters move
+    pages: int = 0                          # pages charged on each of them and on the billing code
+    reserved_pages: Mapping[str, int] = field(default_factory=dict)   # quota dn -> pages counted at admission
+    user_dn: str | None = None              # whose balance takes the debit
+    debit: int = 0                          # balance change still to apply, thousandths (< 0: given back)
+    billing_code_dn: str | None = None
 
 
 @dataclass

@@ -16,22 +16,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from . import money
-from .model import GroupQuota, Printer, User, UserQuota
+from .model import Action, GroupQuota, Printer, User, UserQuota
 
-ALLOW, WARN, DENY = "ALLOW", "WARN", "DENY"
-_SEVERITY = {ALLOW: 0, WARN: 1, DENY: 2}
+_SEVERITY = {Action.ALLOW: 0, Action.WARN: 1, Action.DENY: 2}
 
 
 @dataclass(frozen=True)
 class Decision:
-    action: str                       # ALLOW, WARN or DENY
+    action: Action                    # ALLOW, WARN or DENY
     reason: str
     charge: bool = True               # False: print without counting nor charging
     grace_dates: tuple[tuple[str, datetime], ...] = field(default=())  # (quota dn, date) to store
 
     @property
     def allowed(self) -> bool:
-        return self.action != DENY
+        return self.action != Action.DENY
 
 
 @dataclass(frozen=True)
@@ -44,14 +43,14 @@ class Limits:
     poor_man: int = 1000              # poorman, thousandths
 
 
-def worst(*actions: str) -> str:
-    return max(actions, key=_SEVERITY.__getitem__) if actions else ALLOW
+def worst(*actions: Action) -> Action:
+    return max(actions, key=_SEVERITY.__getitem__) if actions else Action.ALLOW
 
 
 # -- pages ---------------------------------------------------------------------------------------
 
 def check_pages(counter: int, soft: int | None, hard: int | None, date_limit: datetime | None,
-                job_size: int, limits: Limits, now: datetime) -> tuple[str, str, datetime | None]:
+                job_size: int, limits: Limits, now: datetime) -> tuple[Action, str, datetime | None]:
     """One page quota. Returns (action, reason, grace date to store or None)."""
     used = counter + job_size if limits.strict else counter
 
@@ -59,23 +58,24 @@ def check_pages(counter: int, soft: int | None, hard: int | None, date_limit: da
         return used > limit if limits.strict else used >= limit
 
     if soft is None and hard is None:
-        return ALLOW, "no page limit", None
+        return Action.ALLOW, "no page limit", None
     if hard is not None and over(hard):
-        return DENY, f"hard limit of {hard} pages reached ({counter} used)", None
+        return Action.DENY, f"hard limit of {hard} pages reached ({counter} used)", None
     if soft is None:
-        return ALLOW, f"{counter} of {hard} pages used", None
+        return Action.ALLOW, f"{counter} of {hard} pages used", None
     if not over(soft):
-        return ALLOW, f"{counter} of {soft} pages used", None
+        return Action.ALLOW, f"{counter} of {soft} pages used", None
     if hard is None or hard <= soft:
         # A soft limit alone (or above the hard one) acts as a hard limit: no grace.
-        return DENY, f"page limit of {soft} reached ({counter} used)", None
+        return Action.DENY, f"page limit of {soft} reached ({counter} used)", None
     # Between the soft and the hard limit: the grace period.
     new_date = None
     if date_limit is None:
         date_limit = new_date = now + timedelta(days=limits.grace_delay_days)
     if now < date_limit:
-        return WARN, f"soft limit of {soft} pages passed ({counter} used); grace until {date_limit:%Y-%m-%d %H:%M} UTC", new_date
-    return DENY, f"soft limit of {soft} pages passed and the grace period ended ({counter} used)", new_date
+        return (Action.WARN, f"soft limit of {soft} pages passed ({counter} used); "
+                             f"grace until {date_limit:%Y-%m-%d %H:%M} UTC", new_date)
+    return Action.DENY, f"soft limit of {soft} pages passed and the grace period ended ({counter} used)", new_date
 
 
 # -- money ---------------------------------------------------------------------------------------
@@ -89,19 +89,19 @@ def job_price(job_size: int, printers: list[Printer], overcharge: int) -> int:
     return money.scale(base, overcharge)
 
 
-def check_balance(balance: int, price: int, limits: Limits) -> tuple[str, str]:
+def check_balance(balance: int, price: int, limits: Limits) -> tuple[Action, str]:
     left = balance - price if limits.strict else balance
     shown = money.format(balance)
     if limits.strict:
         if left < limits.balance_zero:
-            return DENY, f"balance {shown} is too low for this job (price {money.format(price)})"
+            return Action.DENY, f"balance {shown} is too low for this job (price {money.format(price)})"
         if left == limits.balance_zero:
-            return WARN, f"this job uses up the balance ({shown})"
+            return Action.WARN, f"this job uses up the balance ({shown})"
     elif left <= limits.balance_zero:
-        return DENY, f"balance {shown} is used up"
+        return Action.DENY, f"balance {shown} is used up"
     if left <= limits.poor_man:
-        return WARN, f"balance is low: {shown}"
-    return ALLOW, f"balance {shown}"
+        return Action.WARN, f"balance is low: {shown}"
+    return Action.ALLOW, f"balance {shown}"
 
 
 # -- the whole decision --------------------------------------------------------------------------
@@ -124,41 +124,47 @@ def decide(user: User, printer: Printer, user_quotas: list[UserQuota], groups: l
     caller has applied `policy` when the entry on the printer itself is missing).
     """
     if printer.passthrough:
-        return Decision(ALLOW, f"printer {printer.name} is in passthrough mode", charge=False)
+        return Decision(Action.ALLOW, f"printer {printer.name} is in passthrough mode", charge=False)
     if user.limit_by == "noprint":
-        return Decision(DENY, f"user {user.name} may not print")
+        return Decision(Action.DENY, f"user {user.name} may not print")
     if printer.max_job_size is not None and job_size > printer.max_job_size:
-        return Decision(DENY, f"job of {job_size} pages is larger than the {printer.max_job_size} allowed on {printer.name}")
+        return Decision(Action.DENY, f"job of {job_size} pages is larger than the {printer.max_job_size} allowed "
+                                     f"on {printer.name}")
     for quota in user_quotas:
         if quota.max_job_size is not None and job_size > quota.max_job_size:
-            return Decision(DENY, f"job of {job_size} pages is larger than the {quota.max_job_size} allowed for {user.name} on {quota.printer}")
+            return Decision(Action.DENY, f"job of {job_size} pages is larger than the {quota.max_job_size} allowed "
+                                         f"for {user.name} on {quota.printer}")
     if user.limit_by == "nochange":
-        return Decision(ALLOW, "not counted (nochange)", charge=False)
+        return Decision(Action.ALLOW, "not counted (nochange)", charge=False)
     if user.limit_by == "noquota":
-        return Decision(ALLOW, "no limit (noquota)")
+        return Decision(Action.ALLOW, "no limit (noquota)")
 
-    actions, reasons, grace = [], [], []
+    actions: list[Action] = []
+    reasons: list[str] = []
+    grace: list[tuple[str, datetime]] = []
     for group in groups:
         if group.limit_by == "noquota":
             continue
-        for quota in group.quotas:
+        for group_quota in group.quotas:
+            new_date: datetime | None = None
             if group.limit_by == "balance":
                 action, reason = check_balance(group.balance, price, limits)
-                new_date = None
             else:
-                action, reason, new_date = check_pages(quota.page_counter, quota.soft_limit, quota.hard_limit,
-                                                       quota.date_limit, job_size, limits, now)
+                action, reason, new_date = check_pages(group_quota.page_counter, group_quota.soft_limit,
+                                                       group_quota.hard_limit, group_quota.date_limit, job_size,
+                                                       limits, now)
             if new_date:
-                grace.append((quota.dn, new_date))
-            if action == DENY:
-                return Decision(DENY, f"group {quota.group} on {quota.printer}: {reason}", grace_dates=tuple(grace))
-            if action == WARN:
-                actions.append(WARN)
-                reasons.append(f"group {quota.group} on {quota.printer}: {reason}")
+                grace.append((group_quota.dn, new_date))
+            where = f"group {group_quota.group} on {group_quota.printer}"
+            if action == Action.DENY:
+                return Decision(Action.DENY, f"{where}: {reason}", grace_dates=tuple(grace))
+            if action == Action.WARN:
+                actions.append(Action.WARN)
+                reasons.append(f"{where}: {reason}")
 
     if user.limit_by == "balance":
         if user.overcharge == 0:
-            action, reason = ALLOW, "free for this user (overcharge 0)"
+            action, reason = Action.ALLOW, "free for this user (overcharge 0)"
         else:
             action, reason = check_balance(user.balance, price, limits)
         actions.append(action)
@@ -172,9 +178,9 @@ def decide(user: User, printer: Printer, user_quotas: list[UserQuota], groups: l
             actions.append(action)
             reasons.append(f"{quota.printer}: {reason}" if quota.printer != printer.name else reason)
     final = worst(*actions)
-    if final == ALLOW:
-        return Decision(ALLOW, reasons[-1] if reasons else "allowed", grace_dates=tuple(grace))
-    chosen = [r for a, r in zip(actions, reasons) if a == final]
+    if final == Action.ALLOW:
+        return Decision(Action.ALLOW, reasons[-1] if reasons else "allowed", grace_dates=tuple(grace))
+    chosen = [r for a, r in zip(actions, reasons, strict=True) if a == final]
     return Decision(final, "; ".join(chosen), grace_dates=tuple(grace))
 
 

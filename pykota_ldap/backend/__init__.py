@@ -1,27 +1,26 @@
 """The CUPS backend `cupspykota`: the per-job flow, split in small modules.
 
+  main        what cupsd (or an admin) runs: discovery, a job, --install / --replay / --serve
+  flow        one job: spool, precount, decide, print (flow.run, the only entry of a job)
+  charge      after printing: the pages, the job's one Charge applied exactly once or journaled
+  job         what the flow hands from step to step (Setup, Decided)
+  state       what a job shares with its SIGTERM handler (JobState, its Phase); the helper's socket
+  exits       the exit codes (BackendExit), and the guard that lets no other code reach CUPS
   jobinfo     argv / environment / device URI, the job's data spooled once (size, MD5)
   cupsio      what we tell CUPS (INFO:, ERROR:, STATE: lines), option strings
   discovery   `cupspykota` without arguments: the other backends' devices, wrapped
+  precount    the page count before printing, in-process or in a forked child
   decide      the directory's verdict for one job (policy, duplicates, billing codes, quotas,
               balance reservation)
+  commands    the external commands of pykota.conf (prehook, posthook, ...) with PYKOTA* variables
+  notify      mailto: why a job was refused or warned
   run         the real backend as a child, its stderr passed through unchanged
-  accounting  pages after printing: software(), hardware(snmp...), hardware(backend)
+  accounting  the `accounter` setting: software(), hardware(snmp...), hardware(backend)
+  hardware    hardware(snmp...): the printer's life page counter before and after the job
   journal     charges that could not reach the directory, kept durably on local disk
-  charge      the exactly-once charge (history.charge_job) or the journal
-  main        the flow and the exit codes chosen for every path
+  server      `--serve`: the resident helper, and the hand-over of a job to it
   install     copy the backend into CUPS' backend directory, the config skeleton into /etc/pykota
 
-Only `main` is imported when CUPS runs the backend; everything heavy is imported lazily.
+Only `main` (with `exits`, `state` and `cupsio`) is imported when CUPS runs the backend;
+everything heavy is imported lazily.
 """
-
-# Exit codes a CUPS backend may return (cups/backend.h) and what each does to the job
-# (shared/reference/test-infrastructure.md 3.4).
-OK = 0              # job completed
-FAILED = 1          # the queue's printer-error-policy decides (default retry-job)
-AUTH_REQUIRED = 2   # held for authentication: never used on purpose
-HOLD = 3            # job held, the queue goes on
-STOP = 4            # queue stopped, job kept pending
-CANCEL = 5          # job cancelled, the queue goes on
-RETRY = 6           # job retried later, aborted after JobRetryLimit
-RETRY_CURRENT = 7   # job re-run at once

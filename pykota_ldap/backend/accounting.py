@@ -34,7 +34,8 @@ def parse(value: str | None) -> Accounter:
         return Accounter("software")
     match = _SPEC.match(value)
     if not match:
-        raise AccounterError(f"accounter: expected software(), hardware(snmp[:community]) or hardware(backend), got {value!r}")
+        raise AccounterError("accounter: expected software(), hardware(snmp[:community]) or hardware(backend), "
+                             f"got {value!r}")
     kind, argument = match.group(1).lower(), match.group(2).strip()
     if kind == "software":
         if argument:
@@ -43,25 +44,25 @@ def parse(value: str | None) -> Accounter:
     if argument.lower() == "backend":
         return Accounter("backend")
     if argument.lower().startswith("snmp"):
-        rest = argument[4:]
-        community, host, port = "public", None, 161
-        if rest.startswith(":"):
-            rest = rest[1:]
-            if "@" in rest:
-                rest, where = rest.rsplit("@", 1)
-                host, _, port_text = where.partition(":")
-                port = int(port_text) if port_text else 161
-            community = rest or "public"
-        elif rest.startswith("@"):
-            host, _, port_text = rest[1:].partition(":")
+        return _snmp(argument[4:], value)
+    raise AccounterError(f"accounter: hardware({argument}) is not supported; "
+                         "use hardware(snmp[:community]) or hardware(backend)")
+
+
+def _snmp(rest: str, value: str) -> Accounter:
+    """What follows hardware(snmp: `:community@host:port`, `@host:port`, or nothing."""
+    community, host, port = "public", None, 161
+    if rest.startswith(":"):
+        rest = rest[1:]
+        if "@" in rest:
+            rest, where = rest.rsplit("@", 1)
+            host, _, port_text = where.partition(":")
             port = int(port_text) if port_text else 161
-        elif rest:
-            raise AccounterError(f"accounter: cannot read {value!r}")
-        return Accounter("snmp", community=community, host=host or None, port=port)
-    raise AccounterError(f"accounter: hardware({argument}) is not supported; use hardware(snmp[:community]) or hardware(backend)")
+        community = rest or "public"
+    elif rest.startswith("@"):
+        host, _, port_text = rest[1:].partition(":")
+        port = int(port_text) if port_text else 161
+    elif rest:
+        raise AccounterError(f"accounter: cannot read {value!r}")
+    return Accounter("snmp", community=community, host=host or None, port=port)
 
-
-def precount(path: str, timeout: float):
-    """The pdl page counter on the job's data: PageCount(pages, copies, total, language)."""
-    from ..accounting.pdl import count_pages
-    return count_pages(path, timeout=timeout)

@@ -1,13 +1,18 @@
 """External commands named in pykota.conf (policy external(...), denyduplicates, askconfirmation,
 mailto external(...), unknown_billingcode deny(...)): run through the shell with the job's
-PYKOTA* variables in their environment, like PyKota did."""
+PYKOTA* variables in their environment, like PyKota did; and prehook / posthook."""
 from __future__ import annotations
 
 import os
 import shlex
 import subprocess
+from typing import TYPE_CHECKING
 
 from . import cupsio
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from .jobinfo import JobInfo
 
 
 def job_env(job, **extra) -> dict[str, str]:
@@ -48,3 +53,13 @@ def run(command: str, env: dict[str, str], timeout: float = 60.0) -> tuple[int, 
     for line in done.stderr.decode("utf-8", "replace").splitlines():
         cupsio.debug(f"[{command.split()[0] if command.split() else command}] {line}")
     return done.returncode, done.stdout.decode("utf-8", "replace")
+
+
+def hook(config: Config, job: JobInfo, key: str, **values: object) -> None:
+    """prehook / posthook: a command run with the job's PYKOTA* variables (PyKota's)."""
+    command = config.get(key, None, job.printer)
+    if not command:
+        return
+    status, _ = run(command, job_env(job, **values))
+    if status:
+        cupsio.debug(f"{key} exited with {status}")

@@ -40,6 +40,11 @@ def state(change: str) -> None:
     _emit("STATE", change)
 
 
+def one_line(exc: BaseException) -> str:
+    """An error's text on one line (a message line to cupsd must not break)."""
+    return " ".join(str(exc).split())
+
+
 def raw(line: str) -> None:
     """A line from the real backend, passed through unchanged."""
     try:
@@ -53,39 +58,48 @@ def parse_options(text: str) -> dict[str, str]:
     """CUPS' option string (argv[5]): name=value pairs separated by spaces; values may be quoted
     with ' or " or use backslash escapes; a bare name is a boolean (name=true, noname=false)."""
     options: dict[str, str] = {}
-    i, n = 0, len(text or "")
+    text = text or ""
+    i, n = 0, len(text)
     while i < n:
-        while i < n and text[i].isspace():
+        if text[i].isspace():
             i += 1
-        if i >= n:
-            break
+            continue
         start = i
         while i < n and not text[i].isspace() and text[i] != "=":
             i += 1
         name = text[start:i]
         if i < n and text[i] == "=":
-            i += 1
-            value = []
-            while i < n and not text[i].isspace():
-                ch = text[i]
-                if ch in "'\"":
-                    quote, i = ch, i + 1
-                    while i < n and text[i] != quote:
-                        if text[i] == "\\" and i + 1 < n:
-                            i += 1
-                        value.append(text[i])
-                        i += 1
-                    i += 1
-                elif ch == "\\" and i + 1 < n:
-                    value.append(text[i + 1])
-                    i += 2
-                else:
-                    value.append(ch)
-                    i += 1
-            options[name] = "".join(value)
-        elif name:
-            if name.startswith("no") and len(name) > 2:
-                options[name[2:]] = "false"
-            else:
-                options[name] = "true"
+            options[name], i = _value(text, i + 1)
+        elif name.startswith("no") and len(name) > 2:
+            options[name[2:]] = "false"
+        else:
+            options[name] = "true"
     return options
+
+
+def _value(text: str, i: int) -> tuple[str, int]:
+    """The value that starts at text[i], its quotes and escapes resolved; and where it ends."""
+    n, chars = len(text), []
+    while i < n and not text[i].isspace():
+        if text[i] in "'\"":
+            quoted, i = _quoted(text, i)
+            chars.append(quoted)
+        elif text[i] == "\\" and i + 1 < n:
+            chars.append(text[i + 1])
+            i += 2
+        else:
+            chars.append(text[i])
+            i += 1
+    return "".join(chars), i
+
+
+def _quoted(text: str, i: int) -> tuple[str, int]:
+    """The text between the quote at text[i] and the next same quote (escapes resolved); and
+    where it ends, past the closing quote."""
+    quote, i, n, chars = text[i], i + 1, len(text), []
+    while i < n and text[i] != quote:
+        if text[i] == "\\" and i + 1 < n:
+            i += 1
+        chars.append(text[i])
+        i += 1
+    return "".join(chars), i + 1

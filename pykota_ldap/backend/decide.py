@@ -1,12 +1,12 @@
 """The directory's verdict on one job, before anything reaches the printer.
 
-Order (PyKota's, reference section 5.2): unknown user / printer / quota entry per `policy`;
-then passthrough, noprint, printer and user max job size (policy.decide); billing code;
-duplicates; page quotas, group quotas and balance (policy.decide); askconfirmation. With
-`enforcement: strict`, a balance user's precomputed price is reserved at admission with a
-guarded debit (accounts.change_balance(floor=balancezero)): the check and the debit are one
-server-side step, so jobs on several queues at once cannot overspend; the difference is
-settled after printing.
+Order: overwrite_jobticket; unknown user / printer / quota entry per `policy`; billing code;
+duplicates; then policy.decide (passthrough, noprint, printer and user max job size, page
+quotas, group quotas, balance); askconfirmation. With `enforcement: strict`, what the job will
+use is reserved at admission: a quota user's precomputed pages on each limited quota entry
+(quotas.reserve_pages), a balance user's precomputed price (accounts.change_balance(
+floor=balancezero)); each check and write is one server-side step, so jobs on several queues
+at once cannot pass a limit; the difference is settled after printing.
 
 Reads: load_job_context (4 searches for a user in no managed group), plus one search for a
 billing code and one for duplicates when they apply.
@@ -18,44 +18,48 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .. import policy
-from ..config import FALSE_WORDS, TRUE_WORDS
-from ..directory import AlreadyExists, AssertionFailed
-from ..directory import accounts, history, quotas
+from ..config import FALSE_WORDS, TRUE_WORDS, Config
+from ..directory import AlreadyExists, AssertionFailed, Directory, accounts, history, quotas
 from ..directory.jobcontext import JobContext, load_job_context
+from ..model import Action, Printer, User, UserQuota
 from . import commands
+from .jobinfo import JobInfo
 
-ALLOW, WARN, DENY, CANCEL = "ALLOW", "WARN", "DENY", "CANCEL"
 _EXTERNAL = re.compile(r"^\s*external\s*\((.*)\)\s*$", re.S | re.I)
 _DENY_CMD = re.compile(r"^\s*deny\s*(?:\((.*)\))?\s*$", re.S | re.I)
 
 
 @dataclass
 class Verdict:
-    action: str
+    action: Action
     reason: str
     record: bool = True              # write a history entry (False: policy allow/deny of unknowns)
     charge: bool = True              # count pages and debit (False: passthrough, nochange)
     context: JobContext | None = None
     price: int = 0                   # precomputed price
     reserved: int = 0                # balance debited at admission (strict balance)
-    reserved_pages: dict = field(default_factory=dict)   # quota dn -> pages counted at admission
-    charged_printers: list = field(default_factory=list)
+    reserved_pages: dict[str, int] = field(default_factory=dict)   # quota dn -> pages counted at admission
+    charged_printers: list[Printer] = field(default_factory=list)
     billing_code_dn: str | None = None
 
     @property
     def prints(self) -> bool:
-        return self.action in (ALLOW, WARN)
+        return self.action in (Action.ALLOW, Action.WARN)
+
+    @property
+    def user(self) -> User | None:
+        return self.context.user if self.context else None
 
     @property
     def user_dn(self) -> str | None:
-        return self.context.user.dn if self.context and self.context.user else None
+        return self.user.dn if self.user else None
 
     @property
     def quota_dns(self) -> list[str]:
         return [q.dn for q in self.context.user_quotas] if self.context else []
 
 
-def limits_for(config, printer: str) -> policy.Limits:
+def limits_for(config: Config, printer: str) -> policy.Limits:
     return policy.Limits(
         strict=config.get_choice("enforcement", ("laxist", "strict"), "laxist", printer) == "strict",
         grace_delay_days=config.get_int("gracedelay", 7, printer, minimum=0),
@@ -63,7 +67,7 @@ def limits_for(config, printer: str) -> policy.Limits:
         poor_man=config.get_money("poorman", "1.0", printer))
 
 
-def charged_printers(context: JobContext) -> list:
+def charged_printers(context: JobContext) -> list[Printer]:
     """The printer and the printer groups above it on which the user has a quota entry
     (PyKota's pricing rule); the printer itself always counts."""
     with_entry = {q.printer.lower() for q in context.user_quotas}
@@ -71,13 +75,13 @@ def charged_printers(context: JobContext) -> list:
     return chosen or ([context.printer] if context.printer else [])
 
 
-def _apply_policy(config, d, job, context: JobContext) -> tuple[JobContext, Verdict | None]:
+def _apply_policy(config: Config, d: Directory, job: JobInfo, context: JobContext) -> tuple[JobContext, Verdict | None]:
     missing = context.missing
     if not missing:
         return context, None
     value = config.get("policy", "deny", job.printer)
     if value.lower() == "allow":
-        return context, Verdict(ALLOW, f"{missing}: printed without accounting (policy: allow)",
+        return context, Verdict(Action.ALLOW, f"{missing}: printed without accounting (policy: allow)",
                                 record=False, charge=False, context=context)
     match = _EXTERNAL.match(value)
     if match:
@@ -92,20 +96,20 @@ def _apply_policy(config, d, job, context: JobContext) -> tuple[JobContext, Verd
             missing = f"{missing}; the policy command exited with {status}"
     elif value.lower() != "deny":
         missing += f" (unknown policy {value!r}, read as deny)"
-    return context, Verdict(DENY, f"{missing}", record=False, charge=False, context=context)
+    return context, Verdict(Action.DENY, f"{missing}", record=False, charge=False, context=context)
 
 
 MAX_BILLING_CODE = 64
 
 
-def _billing_code(config, d, job) -> tuple[str | None, Verdict | None]:
+def _billing_code(config: Config, d: Directory, job: JobInfo) -> tuple[str | None, Verdict | None]:
     code = job.billing_code
     if not code:
         return None, None
     # The code is typed by whoever submits the job: refuse what the directory would refuse
     # (too long, control characters) here, instead of letting the write stop the queue.
     if len(code) > MAX_BILLING_CODE or any(ord(ch) < 32 for ch in code):
-        return None, Verdict(DENY, f"billing code is invalid (at most {MAX_BILLING_CODE} printable characters)")
+        return None, Verdict(Action.DENY, f"billing code is invalid (at most {MAX_BILLING_CODE} printable characters)")
     found = history.get_billing_code(d, code)
     if found:
         return found.dn, None
@@ -118,10 +122,10 @@ def _billing_code(config, d, job) -> tuple[str | None, Verdict | None]:
     match = _DENY_CMD.match(setting)
     if match and match.group(1):
         commands.run(match.group(1), commands.job_env(job))
-    return None, Verdict(DENY, f"billing code {code} is unknown")
+    return None, Verdict(Action.DENY, f"billing code {code} is unknown")
 
 
-def _duplicate(config, d, job, now: datetime) -> Verdict | None:
+def _duplicate(config: Config, d: Directory, job: JobInfo, now: datetime) -> Verdict | None:
     setting = config.get("denyduplicates", "no", job.printer)
     if setting.lower() in FALSE_WORDS:
         return None
@@ -130,87 +134,101 @@ def _duplicate(config, d, job, now: datetime) -> Verdict | None:
     if history.same_job_since(d, job.user, job.printer, job.md5, since) is None:
         return None
     if setting.lower() in TRUE_WORDS:
-        return Verdict(DENY, f"duplicate print jobs are not allowed on printer {job.printer}")
+        return Verdict(Action.DENY, f"duplicate print jobs are not allowed on printer {job.printer}")
     status, output = commands.run(setting, commands.job_env(job))
     if output.strip().upper() == "DENY":
-        return Verdict(DENY, f"duplicate print jobs are not allowed on printer {job.printer}")
+        return Verdict(Action.DENY, f"duplicate print jobs are not allowed on printer {job.printer}")
     return None
 
 
-def overwrite_ticket(config, job) -> tuple[str | None, str | None]:
+_TICKET_ACTIONS = {"DENY": Action.DENY, "AUTH=NO": Action.DENY, "AUTH=IMPOSSIBLE": Action.DENY,
+                   "CANCEL": Action.CANCEL}
+_TICKET_FIELDS = ("USERNAME", "BILLINGCODE", "REASON")
+
+
+def overwrite_ticket(config: Config, job: JobInfo) -> tuple[Action, str] | None:
     """overwrite_jobticket (PyKota's): a command whose output may set USERNAME=, BILLINGCODE=,
     REASON=, or refuse (DENY, AUTH=NO, AUTH=IMPOSSIBLE) or cancel (CANCEL); the last word wins,
-    and a refusal ignores a new user name or billing code. Returns (action or None, reason)."""
+    and a refusal ignores a new user name or billing code. Returns (action, reason) or None."""
     command = config.get("overwrite_jobticket", None, job.printer)
     if not command:
-        return None, None
+        return None
     _, output = commands.run(command, commands.job_env(job))
-    action, reason, user, code = None, None, None, None
-    for line in (l.strip() for l in output.splitlines()):
-        upper = line.upper()
-        if upper in ("DENY", "AUTH=NO", "AUTH=IMPOSSIBLE"):
-            action = DENY
-        elif upper == "CANCEL":
-            action = CANCEL
-        elif upper.startswith("USERNAME="):
-            user = line.split("=", 1)[1].strip()
-        elif upper.startswith("BILLINGCODE="):
-            code = line.split("=", 1)[1].strip()
-        elif upper.startswith("REASON="):
-            reason = line.split("=", 1)[1].strip()
+    action, values = _read_ticket(output)
     if action is None:
-        if user:
-            job.user = user
-        if code:
-            job.options["job-billing"] = code
-        return None, None
-    if action == CANCEL:
-        return CANCEL, reason or "print job cancelled"
-    return DENY, reason or "you are not allowed to print at this time"
+        if values.get("USERNAME"):
+            job.user = values["USERNAME"]
+        if values.get("BILLINGCODE"):
+            job.options["job-billing"] = values["BILLINGCODE"]
+        return None
+    if action == Action.CANCEL:
+        return Action.CANCEL, values.get("REASON") or "print job cancelled"
+    return Action.DENY, values.get("REASON") or "you are not allowed to print at this time"
 
 
-def decide(config, d, job, size: int, now: datetime) -> Verdict:
-    ticket_action, ticket_reason = overwrite_ticket(config, job)
+def _read_ticket(output: str) -> tuple[Action | None, dict[str, str]]:
+    """The last action word of the output, and the last value of each NAME= line."""
+    action, values = None, {}
+    for line in (text.strip() for text in output.splitlines()):
+        if line.upper() in _TICKET_ACTIONS:
+            action = _TICKET_ACTIONS[line.upper()]
+            continue
+        name, equals, value = line.partition("=")
+        if equals and name.upper() in _TICKET_FIELDS:
+            values[name.upper()] = value.strip()
+    return action, values
+
+
+def decide(config: Config, d: Directory, job: JobInfo, size: int, now: datetime) -> Verdict:
+    ticket = overwrite_ticket(config, job)
     context = load_job_context(d, job.user, job.printer)
-    if ticket_action:
-        return Verdict(ticket_action, ticket_reason, record=not context.missing, charge=False, context=context)
+    if ticket:
+        return Verdict(*ticket, record=not context.missing, charge=False, context=context)
     context, verdict = _apply_policy(config, d, job, context)
     if verdict:
         return verdict
+    limits = limits_for(config, job.printer)
+    verdict = _judge(config, d, job, context, size, limits, now)
+    if not verdict.prints:
+        return verdict
+    if _cancelled_at_confirmation(config, job, size, verdict.price):
+        verdict.action, verdict.reason = Action.CANCEL, "print job cancelled (askconfirmation)"
+    elif verdict.charge and limits.strict:
+        _reserve(d, verdict, size, limits)
+    return verdict
+
+
+def _judge(config: Config, d: Directory, job: JobInfo, context: JobContext, size: int, limits: policy.Limits,
+           now: datetime) -> Verdict:
+    """Billing code, duplicates, then policy.decide (sizes, quotas, balance); grace dates stored."""
     user, printer = context.user, context.printer
+    assert user is not None and printer is not None, "context.missing said they are there"
     printers = charged_printers(context)
     price = policy.job_price(size, printers, user.overcharge)
-
     billing_dn, verdict = _billing_code(config, d, job)
     if verdict is None:
         verdict = _duplicate(config, d, job, now)
     if verdict:
         verdict.context, verdict.price, verdict.charged_printers = context, price, printers
         return verdict
-
-    limits = limits_for(config, job.printer)
     decision = policy.decide(user, printer, context.user_quotas, context.groups, size, price, limits, now)
     for dn, when in decision.grace_dates:
         quotas.set_grace_date(d, dn, when)
-    verdict = Verdict(decision.action, decision.reason, charge=decision.charge, context=context, price=price,
-                      charged_printers=printers, billing_code_dn=billing_dn)
-    if not verdict.prints:
-        return verdict
+    return Verdict(decision.action, decision.reason, charge=decision.charge, context=context, price=price,
+                   charged_printers=printers, billing_code_dn=billing_dn)
 
+
+def _cancelled_at_confirmation(config: Config, job: JobInfo, size: int, price: int) -> bool:
+    """askconfirmation: a command whose output line CANCEL cancels the job."""
     question = config.get("askconfirmation", None, job.printer)
-    if question:
-        _, output = commands.run(question, commands.job_env(job, PYKOTAPRECOMPUTEDJOBSIZE=size,
-                                                            PYKOTAPRECOMPUTEDJOBPRICE=price))
-        if any(line.strip().upper() == "CANCEL" for line in output.splitlines()):
-            verdict.action, verdict.reason = CANCEL, "print job cancelled (askconfirmation)"
-            return verdict
-
-    if verdict.charge and limits.strict:
-        _reserve(d, user, context, verdict, size, price, limits)
-    return verdict
+    if not question:
+        return False
+    _, output = commands.run(question, commands.job_env(job, PYKOTAPRECOMPUTEDJOBSIZE=size,
+                                                        PYKOTAPRECOMPUTEDJOBPRICE=price))
+    return any(line.strip().upper() == "CANCEL" for line in output.splitlines())
 
 
-def page_cap(quota) -> int | None:
+def page_cap(quota: UserQuota) -> int | None:
     """The limit a strict decision applied to a quota entry (None: unlimited)."""
     soft, hard = quota.soft_limit, quota.hard_limit
     if soft is None:
@@ -220,10 +238,12 @@ def page_cap(quota) -> int | None:
     return hard if hard > soft else min(soft, hard)
 
 
-def _reserve(d, user, context, verdict, size, price, limits) -> None:
+def _reserve(d: Directory, verdict: Verdict, size: int, limits: policy.Limits) -> None:
     """Strict enforcement under concurrency: count the precomputed pages (quota users) or debit
     the precomputed price (balance users) now, each guarded by the limit in the same server-side
     step; refused when another job of the user took the room meanwhile. Settled after printing."""
+    user, context, price = verdict.user, verdict.context, verdict.price
+    assert user is not None and context is not None, "only a complete decision reserves"
     if user.limit_by == "quota" and size > 0:
         for quota in context.user_quotas:
             cap = page_cap(quota)
@@ -236,7 +256,7 @@ def _reserve(d, user, context, verdict, size, price, limits) -> None:
                 for dn, pages in verdict.reserved_pages.items():
                     quotas.release_pages(d, dn, pages)
                 verdict.reserved_pages = {}
-                verdict.action = DENY
+                verdict.action = Action.DENY
                 verdict.reason = (f"{quota.printer}: page limit of {cap} would be passed by this job of {size} "
                                   f"pages (other jobs of {user.name} are printing)")
                 return
@@ -245,6 +265,6 @@ def _reserve(d, user, context, verdict, size, price, limits) -> None:
             accounts.change_balance(d, user, -price, paid=False, floor=limits.balance_zero)
             verdict.reserved = price
         except AssertionFailed:
-            verdict.action = DENY
+            verdict.action = Action.DENY
             verdict.reason = (f"balance too low for this job (price {price / 1000:.2f}); other jobs of "
                               f"{user.name} are being charged")

@@ -1,38 +1,173 @@
-"""One job: spool, precount, decide (waiting for the directory if needed), print, count, charge."""
+"""One job: spool, precount, decide (waiting for the directory if needed), print; then
+charge.settle counts the pages and charges them.
+
+`run(argv)` is the job as CUPS sees it, the same in the backend process and in the resident
+helper's child (server.py): the SIGTERM handler follows the job's phase (state.JobState) and
+every path ends in an exit code (exits.BackendExit, or the real backend's own when it failed).
+Only light modules are imported before the page count is forked off: the LDAP client (ldap3)
+and the decision are imported while the child counts.
+"""
 from __future__ import annotations
 
 import os
 import secrets
+import signal
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
-from . import CANCEL, OK, RETRY_CURRENT, STOP, cupsio
-from .jobinfo import UsageError, from_argv
+from . import cupsio
+from .cupsio import one_line
+from .exits import BackendExit, guarded
+from .job import Decided, Setup
+from .jobinfo import JobInfo, UsageError, from_argv
+from .state import Cancelled, JobState, Phase, Retry
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-def _config():
     from ..config import Config
-    return Config(want_admin=True)
+    from ..directory import Directory
+    from .decide import Verdict
+    from .precount import Precount
+    from .run import RunResult
 
 
-def _connect_and_decide(config, job, size_of, deadline):
+def run(argv: list[str]) -> int:
+    """The job as CUPS runs it, in the backend process or in the resident helper's child."""
+    return guarded(_run_with_signals, argv)
+
+
+def _run_with_signals(argv: list[str]) -> int:
+    state = JobState()
+    try:
+        signal.signal(signal.SIGTERM, state.on_sigterm)
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        return run_job(argv, state)
+    except Cancelled:
+        cupsio.info("job cancelled before printing")
+        return BackendExit.OK
+
+
+def run_job(argv: list[str], state: JobState) -> int:
+    ready = _prepare(argv)
+    if ready is None:
+        return BackendExit.STOP
+    setup, job = ready
+    workdir = setup.config.get("directory", None, job.printer) or os.environ.get("TMPDIR")
+    if workdir and not os.access(workdir, os.W_OK):
+        workdir = None
+    job.spool(workdir)
+    counting = None
+    try:
+        if job.size_bytes == 0:
+            cupsio.info(f"job {job.job_id} contains no data: nothing to print")
+            return BackendExit.OK
+        # Count before printing (the precomputed size; copies are ours on raw queues); with
+        # parallelcount, in a child process while this one loads the LDAP client and connects.
+        from .precount import Precount
+        counting = Precount(job.data_path, setup.pdl_timeout, fork=setup.parallel_count)
+        decided = _decide(setup, job, counting)
+        if isinstance(decided, int):
+            return decided
+        if not decided.verdict.prints:
+            return _refuse(decided)
+        _before_printing(decided)
+        return _print_and_charge(decided, state)
+    finally:
+        if counting is not None:
+            counting.abandon()
+        job.cleanup(keep=_keep(setup.config, job.printer))
+
+
+def _prepare(argv: list[str]) -> tuple[Setup, JobInfo] | None:
+    """The configuration, the job CUPS gave, the real backend; None (told to CUPS) when the
+    queue must stop."""
+    from ..config import Config, ConfigError
+    from .accounting import AccounterError, parse
+    from .run import backend_path
+    try:
+        config = Config(want_admin=True)
+        job = from_argv(argv, dict(os.environ),
+                        config.get_choice("usernamecase", ("native", "upper", "lower"), "native"),
+                        config.get("winbind_separator"), config.get("striptitle", None, os.environ.get("PRINTER")))
+        printer = job.printer
+        accounter = parse(config.get("accounter", None, printer))
+        retries, pause, charge_on_error = _backend_error_policy(config, printer)
+        setup = Setup(config, accounter, backend="",
+                      directory_wait=config.get_float("directorywait", 60.0, printer, minimum=0),
+                      pdl_timeout=config.get_float("pdltimeout", 60.0, printer, minimum=1),
+                      parallel_count=(config.get_bool("parallelcount", False, printer)
+                                      or bool(os.environ.get("PYKOTA_PRECOUNT_FORK"))),
+                      on_accounter_error=config.get_choice("onaccountererror", ("stop", "continue"), "stop",
+                                                           printer),
+                      retries=retries, retry_pause=pause, charge_on_error=charge_on_error)
+    except (ConfigError, AccounterError) as exc:
+        cupsio.error(f"configuration: {one_line(exc)}")
+        return None
+    except UsageError as exc:
+        cupsio.error(str(exc))
+        return None
+    path = backend_path(job.scheme, job.environ, os.path.realpath(__file__))
+    if path is None:
+        cupsio.error(f"no CUPS backend for {job.uri!r} (device URI {job.device_uri!r})")
+        return None
+    return replace(setup, backend=path), job
+
+
+def _decide(setup: Setup, job: JobInfo, counting: Precount) -> Decided | int:
+    """The directory's verdict (waiting `directorywait` for it), or the exit code when there is none."""
+    from ..config import ConfigError
+    from ..directory import DirectoryError
+    from .precount import PrecountError
+
+    def size_of() -> int:
+        return _precomputed_pages(setup, job, counting)
+
+    try:
+        d, verdict, size = _connect_and_decide(setup.config, job, size_of, time.monotonic() + setup.directory_wait)
+    except PrecountError as exc:
+        cupsio.error(f"job {job.job_id} refused: its pages cannot be counted ({exc})")
+        return BackendExit.CANCEL
+    except Retry:
+        cupsio.warning(f"directory still unreachable after {setup.directory_wait:.0f} s: job {job.job_id} "
+                       f"will be tried again")
+        return BackendExit.RETRY_CURRENT
+    except DirectoryError as exc:                 # refused bind, schema missing, ...
+        cupsio.error(f"directory: {one_line(exc)}")
+        return BackendExit.STOP
+    except ConfigError as exc:
+        cupsio.error(f"configuration: {one_line(exc)}")
+        return BackendExit.STOP
+    name = f"{job.printer}-{job.job_id}-{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+    return Decided(setup, job, d, verdict, size, name)
+
+
+def _precomputed_pages(setup: Setup, job: JobInfo, counting: Precount) -> int:
+    from .precount import PrecountError
+    try:
+        total, _ = counting.result()
+        return total * (job.copies if job.raw_queue else 1)
+    except PrecountError as exc:
+        if setup.on_accounter_error == "stop":
+            raise
+        cupsio.warning(f"pages of job {job.job_id} cannot be counted ({exc}); counted as 0")
+        return 0
+
+
+def _connect_and_decide(config: Config, job: JobInfo, size_of: Callable[[], int],
+                        deadline: float) -> tuple[Directory, Verdict, int]:
     """(directory, verdict, size); waits for an unreachable directory until `deadline`, then Retry."""
     from ..directory import Directory, DirectoryUnavailable
     from .decide import decide
-    from .journal import journal_dir, replay
-    from .main import Retry
 
     delay, told = 0.5, False
     while True:
         d = None
         try:
             d = Directory(config.ldap(admin=True)).connect()
-            try:
-                report = replay(d, journal_dir(config), limit=50)
-                if report.applied or report.already:
-                    cupsio.info(f"journal: {report}")
-            except OSError as exc:
-                cupsio.debug(f"journal not readable: {exc}")
+            _replay_journal(config, d)
             size = size_of()
             verdict = decide(config, d, job, size, datetime.now(timezone.utc))
             if told:
@@ -42,8 +177,7 @@ def _connect_and_decide(config, job, size_of, deadline):
             if d is not None:
                 _close(d)
             if not told:
-                cupsio.warning(f"directory unreachable, job {job.job_id} kept until it answers: "
-                               f"{' '.join(str(exc).split())}")
+                cupsio.warning(f"directory unreachable, job {job.job_id} kept until it answers: {one_line(exc)}")
                 told = True
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -52,298 +186,89 @@ def _connect_and_decide(config, job, size_of, deadline):
             delay = min(delay * 2, 5.0)
 
 
-def _history_job(config, job, action, size, price, precomputed_size, precomputed_price, counter=None):
-    from ..model import Job
-    hidden = config.get_bool("privacy", False)
-    return Job(job_id=job.job_id, user=job.user, printer=job.printer, date=datetime.now(timezone.utc),
-               action=action, size=size, price=price, title="hidden" if hidden else job.title,
-               filename="hidden" if hidden else job.filename, copies=job.copies,
-               options="hidden" if hidden else job.options_text, hostname=job.hostname,
-               size_bytes=job.size_bytes, md5sum=job.md5, billing_code=job.billing_code,
-               precomputed_size=precomputed_size, precomputed_price=precomputed_price,
-               printer_page_counter=counter)
-
-
-def _charge(config, d, record, name, quota_dns, pages, user_dn, debit, billing_dn, reserved_pages=None) -> str:
-    """Charge exactly once; on a directory error the charge goes to the local journal (fsync)."""
-    from ..directory import DirectoryError
-    from .journal import PendingCharge, journal_dir, write
-    charge = PendingCharge.of(name, record, quota_dns, pages, user_dn, debit, billing_dn, reserved_pages)
+def _replay_journal(config: Config, d: Directory) -> None:
+    """Charges kept on disk while the directory was away go first (a few per job)."""
+    from .journal import journal_dir, replay
     try:
-        if d is None:
-            raise DirectoryError("no connection")
-        return "charged" if charge.apply(d) else "already"
-    except DirectoryError as exc:
-        path = write(journal_dir(config), charge)
-        cupsio.warning(f"directory lost after printing ({' '.join(str(exc).split())}); "
-                       f"charge of job {record.job_id} kept in {path} and applied when it answers")
-        return "journaled"
-
-
-def _hardware_pages(before, after, expected) -> int:
-    """PyKota's sanity rules for life counters (reference 5.5)."""
-    if before is None or after is None:
-        return expected if expected else 1
-    size = after - before
-    if -10 < size < 0:
-        size += 10                      # HP printers save the counter every 10 pages
-    elif size < 0:
-        size = 1
-    return size
-
-
-def run_job(argv: list[str], state: dict) -> int:
-    # Only light modules before the page count is forked off: the LDAP client (ldap3) and the
-    # decision are imported in the parent while the child counts.
-    from ..config import ConfigError
-    from . import accounting
-    from .main import Retry
-    from .notify import tell
-    from .run import Runner, backend_path
-
-    class _NotYet(Exception):
-        pass
-
-    DirectoryError = _NotYet          # rebound once the directory layer is imported
-
-    try:
-        config = _config()
-        job = from_argv(argv, dict(os.environ), config.get_choice("usernamecase", ("native", "upper", "lower"), "native"),
-                        config.get("winbind_separator"), config.get("striptitle", None, os.environ.get("PRINTER")))
-        accounter = accounting.parse(config.get("accounter", None, job.printer))
-        directory_wait = config.get_float("directorywait", 60.0, job.printer, minimum=0)
-    except (ConfigError, accounting.AccounterError) as exc:
-        cupsio.error(f"configuration: {' '.join(str(exc).split())}")
-        return STOP
-    except UsageError as exc:
-        cupsio.error(str(exc))
-        return STOP
-
-    path = backend_path(job.scheme, job.environ, os.path.realpath(__file__))
-    if path is None:
-        cupsio.error(f"no CUPS backend for {job.uri!r} (device URI {job.device_uri!r})")
-        return STOP
-
-    workdir = config.get("directory", None, job.printer) or os.environ.get("TMPDIR")
-    if workdir and not os.access(workdir, os.W_OK):
-        workdir = None
-    job.spool(workdir)
-    counting = None
-    try:
-        if job.size_bytes == 0:
-            cupsio.info(f"job {job.job_id} contains no data: nothing to print")
-            return OK
-
-        # Count before printing (the precomputed size; copies are ours on raw queues); with
-        # parallelcount, in a child process while this one loads the LDAP client and connects.
-        from .precount import Precount, PrecountError
-        counting = Precount(job.data_path, config.get_float("pdltimeout", 60.0, job.printer, minimum=1),
-                            fork=config.get_bool("parallelcount", False, job.printer)
-                            or bool(os.environ.get("PYKOTA_PRECOUNT_FORK")))
-        on_error = config.get_choice("onaccountererror", ("stop", "continue"), "stop", job.printer)
-        from ..directory import AccessDenied, DirectoryError, SchemaMissing
-        from .decide import WARN
-
-        def size_of() -> int:
-            try:
-                total, _ = counting.result()
-                return total * (job.copies if job.raw_queue else 1)
-            except PrecountError as exc:
-                if on_error == "stop":
-                    raise
-                cupsio.warning(f"pages of job {job.job_id} cannot be counted ({exc}); counted as 0")
-                return 0
-
-        deadline = time.monotonic() + directory_wait
-        try:
-            d, verdict, size = _connect_and_decide(config, job, size_of, deadline)
-        except PrecountError as exc:
-            cupsio.error(f"job {job.job_id} refused: its pages cannot be counted ({exc})")
-            return CANCEL
-        except Retry:
-            cupsio.warning(f"directory still unreachable after {directory_wait:.0f} s: job {job.job_id} "
-                           f"will be tried again")
-            return RETRY_CURRENT
-        except (AccessDenied, SchemaMissing) as exc:
-            cupsio.error(f"directory: {' '.join(str(exc).split())}")
-            return STOP
-        except ConfigError as exc:
-            cupsio.error(f"configuration: {' '.join(str(exc).split())}")
-            return STOP
-
-        name = f"{job.printer}-{job.job_id}-{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
-        user = verdict.context.user if verdict.context else None
-        email = user.email if user else None
-
-        if not verdict.prints:
-            if verdict.record:
-                record = _history_job(config, job, verdict.action, 0, 0, size, verdict.price)
-                _charge(config, d, record, name, [], 0, None, -verdict.reserved, None)
-            cupsio.error(f"job {job.job_id} of {job.user} refused: {verdict.reason}")
-            tell(config, job, verdict.action, verdict.reason, email)
-            _close(d)
-            return CANCEL
-        if verdict.action == WARN:
-            cupsio.warning(f"{job.user}: {verdict.reason}")
-            tell(config, job, WARN, verdict.reason, email)
-
-        _hook(config, job, "prehook", PYKOTAPHASE="BEFORE", PYKOTAACTION=verdict.action, PYKOTAREASON=verdict.reason,
-              PYKOTAPRECOMPUTEDJOBSIZE=size, PYKOTAPRECOMPUTEDJOBPRICE=verdict.price)
-
-        # Print.
-        snmp, before, lock = None, None, None
-        if accounter.kind == "snmp" and verdict.record:
-            from .hardware import open_counter
-            snmp, before, lock = open_counter(config, job, accounter)
-        runner = Runner()
-        state["runner"] = runner
-        retries, pause, charge_on_error = _backend_error_policy(config, job.printer)
-        attempt = 0
-        while True:
-            state["printing"] = True
-            result = runner.run(job, path)
-            state["printing"] = False
-            if result.status == 0 or attempt >= retries and retries != -1:
-                break
-            attempt += 1
-            cupsio.warning(f"{result.message}; trying again in {pause} s ({attempt})")
-            time.sleep(pause)
-
-        # Count after printing and charge. Whatever goes wrong from here, a printed job must not
-        # go back to CUPS as failed (it would be printed again): exit 0 with the reason. A cancel
-        # (SIGTERM) from now on is noted, not obeyed: the pages are out, they are charged.
-        state["accounting"] = True
-        try:
-            return _account_and_charge(config, job, state, verdict, d, name, accounter, snmp, before, lock, result,
-                                       size, charge_on_error)
-        except Exception as exc:  # noqa: BLE001
-            if result.status != 0:
-                raise
-            import traceback
-            for line in traceback.format_exc().splitlines():
-                cupsio.debug(line)
-            cupsio.error(f"job {job.job_id} printed, but its accounting failed: {type(exc).__name__}: {exc}")
-            return OK
-    except DirectoryError as exc:
-        cupsio.error(f"directory: {' '.join(str(exc).split())}")
-        return STOP
-    finally:
-        if counting is not None:
-            counting.abandon()
-        job.cleanup(keep=_keep(config, job.printer))
-
-
-def _account_and_charge(config, job, state, verdict, d, name, accounter, snmp, before, lock, result, size,
-                        charge_on_error) -> int:
-    """After the real backend: count, charge (or journal), tell; the job's exit code."""
-    # Count after printing.
-    counter_after = None
-    if result.status == 0 or charge_on_error:
-        if accounter.kind == "snmp" and snmp is not None:
-            from .hardware import counter_after as read_after
-            counter_after = read_after(config, job, snmp, before, size)
-            pages = trust_job_size(config.get("trustjobsize", "yes", job.printer),
-                                   _hardware_pages(before, counter_after, size), size)
-        elif accounter.kind == "backend" and result.reported_pages:
-            # 0 / none: the printer does not count, use the precount
-            pages = trust_job_size(config.get("trustjobsize", "yes", job.printer), result.reported_pages, size)
-        else:
-            pages = size
-    else:
-        pages = 0
-    if snmp is not None:
-        snmp.close()
-    if lock is not None:
-        lock.close()
-
-    if not verdict.record:
-        return result.status
-    ok = result.status == 0
-    cancelled = bool(state.get("cancelled"))
-    action = verdict.action if ok else ("CANCEL" if cancelled else "PROBLEM")
-    if not verdict.charge:
-        pages_charged, price, debit = 0, 0, 0
-    else:
-        from .. import policy
-        ctx = verdict.context
-        pages_charged = pages
-        price = policy.job_price(pages, verdict.charged_printers, ctx.user.overcharge) if pages else 0
-        debit = price - verdict.reserved
-    if not verdict.charge:
-        record_size, record_price = (pages, 0)
-    else:
-        record_size, record_price = (pages_charged, price)
-    record = _history_job(config, job, action, record_size, record_price, size, verdict.price,
-                          counter_after if counter_after is not None else before)
-    reserved_pages = verdict.reserved_pages if verdict.charge else {}
-    outcome = _charge(config, d, record, name,
-                      verdict.quota_dns if verdict.charge and (pages_charged or reserved_pages) else [],
-                      pages_charged if verdict.charge else 0, verdict.user_dn, debit,
-                      verdict.billing_code_dn if verdict.charge else None, reserved_pages)
-    _close(d)
-    cupsio.debug(f"job {job.job_id}: {d.operations} LDAP operations")
-    _hook(config, job, "posthook", PYKOTAPHASE="AFTER", PYKOTAACTION=action, PYKOTAJOBSIZE=record_size,
-          PYKOTAJOBPRICE=record_price, PYKOTAPRECOMPUTEDJOBSIZE=size, PYKOTAPRECOMPUTEDJOBPRICE=verdict.price)
-    if ok:
-        from ..money import format as fmt
-        what = f"{pages} page{'s' if pages != 1 else ''}"
-        if verdict.charge:
-            cupsio.info(f"job {job.job_id}: {what} charged to {job.user}"
-                        + (f" (price {fmt(price)})" if price else "") + ("" if outcome != "journaled" else " [journal]"))
-        else:
-            cupsio.info(f"job {job.job_id}: {what} printed for {job.user}, not charged ({verdict.reason})")
-        return OK
-    if cancelled:
-        cupsio.info(f"job {job.job_id} cancelled while printing" + ("" if charge_on_error else " (not charged)"))
-        return OK
-    cupsio.error(f"job {job.job_id} not printed: {result.message}"
-                 + ("" if charge_on_error else " (not charged)"))
-    return result.status
-
-
-def _close(d) -> None:
-    try:
-        d.close()
-    except Exception:  # noqa: BLE001 - a connection that died with the directory
-        pass
-
-
-def _hook(config, job, key, **values) -> None:
-    """prehook / posthook: a command run with the job's PYKOTA* variables (PyKota's)."""
-    command = config.get(key, None, job.printer)
-    if not command:
+        report = replay(d, journal_dir(config), limit=50)
+    except OSError as exc:
+        cupsio.debug(f"journal not readable: {exc}")
         return
-    from . import commands
-    status, _ = commands.run(command, commands.job_env(job, **values))
-    if status:
-        cupsio.debug(f"{key} exited with {status}")
+    if report.applied or report.already:
+        cupsio.info(f"journal: {report}")
 
 
-def trust_job_size(setting: str, measured: int, precomputed: int) -> int:
-    """PyKota's trustjobsize, when the printer's count differs from the precount:
-    yes (keep the printer's), >N:precomputed (the precount when the printer says more than N),
-    >N:M (M pages when the printer says more than N)."""
-    if measured == precomputed or not setting or setting.strip().lower() in ("yes", "y", "true", "1", "on"):
-        return measured
-    text = setting.strip().lower()
-    if text.startswith(">") and ":" in text:
-        limit, _, replacement = text[1:].partition(":")
-        try:
-            if measured > int(limit):
-                return precomputed if replacement.strip() == "precomputed" else int(replacement)
-        except ValueError:
-            cupsio.debug(f"trustjobsize: cannot read {setting!r}")
-    return measured
+def _refuse(decided: Decided) -> int:
+    """Nothing reaches the printer: the history says why, CUPS cancels the job."""
+    from ..model import Charge
+    from .charge import apply, history_entry
+    from .notify import tell
+    job, verdict = decided.job, decided.verdict
+    if verdict.record:
+        apply(decided, Charge(decided.name, history_entry(decided, verdict.action)))    # the entry only
+    cupsio.error(f"job {job.job_id} of {job.user} refused: {verdict.reason}")
+    tell(decided.setup.config, job, verdict.action, verdict.reason, _email(verdict))
+    _close(decided.directory)
+    return BackendExit.CANCEL
 
 
-def _keep(config, printer) -> bool:
+def _before_printing(decided: Decided) -> None:
+    """A warning for the user when the verdict says so, then the prehook."""
+    from ..model import Action
+    from .commands import hook
+    from .notify import tell
+    config, job, verdict = decided.setup.config, decided.job, decided.verdict
+    if verdict.action == Action.WARN:
+        cupsio.warning(f"{job.user}: {verdict.reason}")
+        tell(config, job, Action.WARN, verdict.reason, _email(verdict))
+    hook(config, job, "prehook", PYKOTAPHASE="BEFORE", PYKOTAACTION=verdict.action, PYKOTAREASON=verdict.reason,
+         PYKOTAPRECOMPUTEDJOBSIZE=decided.size, PYKOTAPRECOMPUTEDJOBPRICE=verdict.price)
+
+
+def _print_and_charge(decided: Decided, state: JobState) -> int:
+    from .charge import settle
+    counter = None
+    if decided.setup.accounter.kind == "snmp" and decided.verdict.record:
+        from .hardware import open_counter
+        counter = open_counter(decided.setup.config, decided.job, decided.setup.accounter)
+    result = _print(decided.setup, decided.job, state)
+    # Whatever goes wrong from here, a printed job must not go back to CUPS as failed (it would
+    # be printed again): exit 0 with the reason.
     try:
-        return config.get_bool("keepfiles", False, printer)
-    except Exception:  # noqa: BLE001
-        return False
+        return settle(decided, state, result, counter)
+    except Exception as exc:  # noqa: BLE001
+        if result.status != 0:
+            raise
+        import traceback
+        for line in traceback.format_exc().splitlines():
+            cupsio.debug(line)
+        cupsio.error(f"job {decided.job.job_id} printed, but its accounting failed: {type(exc).__name__}: {exc}")
+        return BackendExit.OK
+    finally:
+        _close(decided.directory)
+        cupsio.debug(f"job {decided.job.job_id}: {decided.directory.operations} LDAP operations")
 
 
-def _backend_error_policy(config, printer) -> tuple[int, float, bool]:
+def _print(setup: Setup, job: JobInfo, state: JobState) -> RunResult:
+    """The real backend, tried again per onbackenderror, never again once the job is cancelled."""
+    from .run import Runner
+    runner = Runner()
+    state.stop_backend = runner.terminate
+    state.phase = Phase.PRINTING
+    attempt = 0
+    while True:
+        result = runner.run(job, setup.backend)
+        if result.status == 0 or state.cancelled or (setup.retries != -1 and attempt >= setup.retries):
+            break
+        attempt += 1
+        cupsio.warning(f"{result.message}; trying again in {setup.retry_pause} s ({attempt})")
+        time.sleep(setup.retry_pause)
+    state.phase = Phase.PRINTED
+    state.stop_backend = None
+    return result
+
+
+def _backend_error_policy(config: Config, printer: str) -> tuple[int, float, bool]:
     """onbackenderror: charge | nocharge [, retry:N:S]  -> (retries, pause, charge). N=0: forever (-1)."""
     value = config.get("onbackenderror", "nocharge", printer)
     retries, pause, charge = 0, 0.0, False
@@ -357,3 +282,23 @@ def _backend_error_policy(config, printer) -> tuple[int, float, bool]:
             except ValueError:
                 pass
     return retries, pause, charge
+
+
+def _email(verdict: Verdict) -> str | None:
+    return verdict.user.email if verdict.user else None
+
+
+def _keep(config: Config, printer: str) -> bool:
+    try:
+        return config.get_bool("keepfiles", False, printer)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _close(d: Directory) -> None:
+    try:
+        d.close()
+    except Exception:  # noqa: BLE001 - a connection that died with the directory
+        pass
+
+

@@ -14,6 +14,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from .exits import BackendExit
+
 SCRIPT = """#!{python} -S
 # cupspykota: the pykota-ldap CUPS backend (installed by `cupspykota --install`).
 # -S: no site processing at start-up (a few ms per job); the paths it would add are listed here.
@@ -25,7 +27,7 @@ try:
 except BaseException as exc:  # a broken install must stop the queue, not lose jobs
     sys.stderr.write("ERROR: cupspykota: cannot load pykota_ldap: %s\\n" % (exc,))
     sys.stderr.flush()
-    os._exit(4)
+    os._exit({stop})  # BackendExit.STOP (pykota_ldap, which names it, is what failed to load)
 code = main()
 sys.stderr.flush()
 sys.stdout.flush()
@@ -60,7 +62,7 @@ def _importable(python: str, paths: list[str]) -> bool:
 def backend_text(python: str | None = None, source_dir: str | None = None) -> str:
     python = python or sys.executable
     paths = ([source_dir] if source_dir else []) + _site_paths(python)
-    return SCRIPT.format(python=python, paths=paths)
+    return SCRIPT.format(python=python, paths=paths, stop=int(BackendExit.STOP))
 
 
 def _samples() -> Path:
@@ -105,7 +107,7 @@ def install_command(argv: list[str]) -> int:
         args = parser.parse_args(argv)
     except (argparse.ArgumentError, SystemExit) as exc:
         print(f"cupspykota --install: {exc}", file=sys.stderr)
-        return 1
+        return BackendExit.FAILED
     source = None
     if not _importable(sys.executable, _site_paths(sys.executable)):   # an editable install
         source = str(Path(__file__).resolve().parent.parent.parent)
@@ -117,6 +119,6 @@ def install_command(argv: list[str]) -> int:
                 print(f"cupspykota: wrote {path} (edit it)")
     except OSError as exc:
         print(f"cupspykota --install: {exc}", file=sys.stderr)
-        return 1
+        return BackendExit.FAILED
     print("cupspykota: now point a queue at it: lpadmin -p QUEUE -v cupspykota:socket://printer:9100 ...")
-    return 0
+    return BackendExit.OK

@@ -80,7 +80,7 @@ class JobInfo:
     device_uri: str                 # as CUPS gave it
     uri: str                        # the real backend's URI
     environ: dict[str, str] = field(default_factory=dict)
-    data_path: str | None = None    # the data as a file (the spool file, or our copy of stdin)
+    data_path: str = ""             # the data as a file (the spool file, or our copy of stdin) once spooled
     size_bytes: int = 0
     md5: str = ""
     spooled: bool = False           # data_path is ours (delete it at the end)

@@ -1,25 +1,28 @@
-"""The job's way through cupspykota, and the exit code chosen for every path.
+"""`cupspykota`: what cupsd (or an admin) runs, and the exit code chosen for every path.
 
-| path                                              | exit | the job                          |
-|---------------------------------------------------|------|----------------------------------|
-| printed and charged (or charge kept in journal)   | 0    | completed                        |
-| refused (quota, balance, policy, duplicate, ...)  | 5    | cancelled; lpstat shows why      |
-| empty job                                         | 0    | completed, nothing printed       |
-| directory unreachable for `directorywait` seconds | 7    | re-run at once (it waits again): |
-|                                                   |      | never lost, prints once it answers |
-| real backend failed                               | its  | the queue's error policy; not    |
-|                                                   | code | charged (onbackenderror)         |
-| configuration error, backend missing, bind refused| 4    | queue stopped, job kept          |
-| unexpected error (a bug)                          | 3    | job held, queue goes on          |
-| command-line use with wrong arguments             | 1    |                                  |
+| path                                              | exit            | the job                          |
+|---------------------------------------------------|-----------------|----------------------------------|
+| printed and charged (or charge kept in journal)   | 0 OK            | completed                        |
+| refused (quota, balance, policy, duplicate, ...)  | 5 CANCEL        | cancelled; lpstat shows why      |
+| empty job                                         | 0 OK            | completed, nothing printed       |
+| directory unreachable for `directorywait` seconds | 7 RETRY_CURRENT | re-run at once (it waits again): |
+|                                                   |                 | never lost, prints once it answers |
+| real backend failed                               | its own code    | the queue's error policy; not    |
+|                                                   |                 | charged (onbackenderror)         |
+| configuration error, backend missing, bind refused| 4 STOP          | queue stopped, job kept          |
+| unexpected error (a bug)                          | 3 HOLD          | job held, queue goes on          |
+| command-line use with wrong arguments             | 1 FAILED        |                                  |
+
+A job goes to the resident helper when one is running (server.hand_over), else this process
+runs it (flow.run): the same flow either way. Nothing heavy is imported at start-up.
 """
 from __future__ import annotations
 
 import os
-import signal
 import sys
 
-from . import CANCEL, FAILED, HOLD, OK, STOP, cupsio
+from .exits import BackendExit, guarded
+from .state import socket_path
 
 USAGE = """usage: cupspykota                       list devices (CUPS discovery)
        cupspykota job user title copies options [file]   (run by cupsd)
@@ -29,45 +32,9 @@ USAGE = """usage: cupspykota                       list devices (CUPS discovery)
        cupspykota --serve [SOCKET]       resident helper: jobs skip Python's start-up and imports"""
 
 
-class Cancelled(Exception):
-    pass
-
-
-class Retry(Exception):
-    pass
-
-
-_state = {"runner": None, "printing": False}
-
-
-def _on_sigterm(signum, frame):
-    runner = _state["runner"]
-    _state["cancelled"] = True
-    if _state.get("accounting"):
-        return                      # printed already: the charge must still be made
-    if _state["printing"] and runner is not None:
-        runner.terminate()          # the real backend stops; we account what happened
-    else:
-        raise Cancelled()
-
-
 def main(argv: list[str] | None = None) -> int:
     """Never lets Python's own exit codes (1 for a traceback, 2 for usage) reach CUPS by accident."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        return _main(argv)
-    except Cancelled:
-        cupsio.info("job cancelled before printing")
-        return OK
-    except SystemExit as exc:      # nothing below should call sys.exit; map it if it does
-        code = exc.code if isinstance(exc.code, int) else HOLD
-        return code if code in (OK, CANCEL, STOP) else HOLD
-    except BaseException as exc:   # noqa: BLE001 - a bug must hold the job, not lose it
-        import traceback
-        for line in traceback.format_exc().splitlines():
-            cupsio.debug(line)
-        cupsio.error(f"internal error, job held: {type(exc).__name__}: {exc}")
-        return HOLD
+    return guarded(_main, list(sys.argv[1:] if argv is None else argv))
 
 
 def entry() -> None:
@@ -84,38 +51,26 @@ def _main(argv: list[str]) -> int:
         from .discovery import discover
         for line in discover():
             print(line, flush=True)
-        return OK
+        return BackendExit.OK
     if argv[0].startswith("-"):
         return _admin(argv)
     if len(argv) not in (5, 6):
         print(USAGE, file=sys.stderr)
-        return FAILED
-    if not _state.get("in_helper") and os.path.exists(_helper_socket()):
+        return BackendExit.FAILED
+    if os.path.exists(socket_path()):
         from .server import hand_over
         code = hand_over(argv)                 # a resident helper (cupspykota --serve) is running
         if code is not None:
             return code
-    signal.signal(signal.SIGTERM, _on_sigterm)
-    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    from .flow import run_job
-    return run_job(argv, _state)
-
-
-def _helper_socket() -> str:
-    """server.socket_path, without importing the server module on every job."""
-    env = os.environ
-    if env.get("PYKOTA_BACKEND_SOCKET"):
-        return env["PYKOTA_BACKEND_SOCKET"]
-    if env.get("PYKOTA_HOME"):
-        return os.path.join(env["PYKOTA_HOME"], "cupspykota.sock")
-    return "/run/pykota/cupspykota.sock"
+    from .flow import run
+    return run(argv)
 
 
 def _admin(argv: list[str]) -> int:
     command = argv[0]
     if command in ("-h", "--help"):
         print(USAGE)
-        return OK
+        return BackendExit.OK
     if command == "--install":
         from .install import install_command
         return install_command(argv[1:])
@@ -123,24 +78,28 @@ def _admin(argv: list[str]) -> int:
         from .server import serve
         return serve(argv[1] if len(argv) > 1 else None)
     if command == "--replay":
-        from ..config import Config, ConfigError
-        from ..directory import Directory, DirectoryError
-        from .journal import journal_dir, pending, replay
-        try:
-            config = Config(want_admin=True)
-            folder = journal_dir(config)
-            count = len(pending(folder))
-            if not count:
-                print(f"cupspykota: no pending charge in {folder}")
-                return OK
-            with Directory(config.ldap(admin=True)) as d:
-                report = replay(d, folder)
-        except (ConfigError, DirectoryError, OSError) as exc:
-            print(f"cupspykota: {' '.join(str(exc).split())}", file=sys.stderr)
-            return FAILED
-        print(f"cupspykota: {report} ({folder})")
-        for line in report.errors:
-            print(f"cupspykota: {line}", file=sys.stderr)
-        return OK if not report.failed else FAILED
+        return _replay()
     print(f"cupspykota: unknown option {command}\n{USAGE}", file=sys.stderr)
-    return FAILED
+    return BackendExit.FAILED
+
+
+def _replay() -> int:
+    """cupspykota --replay: the journal's pending charges, applied now."""
+    from ..config import Config, ConfigError
+    from ..directory import Directory, DirectoryError
+    from .journal import journal_dir, pending, replay
+    try:
+        config = Config(want_admin=True)
+        folder = journal_dir(config)
+        if not pending(folder):
+            print(f"cupspykota: no pending charge in {folder}")
+            return BackendExit.OK
+        with Directory(config.ldap(admin=True)) as d:
+            report = replay(d, folder)
+    except (ConfigError, DirectoryError, OSError) as exc:
+        print(f"cupspykota: {' '.join(str(exc).split())}", file=sys.stderr)
+        return BackendExit.FAILED
+    print(f"cupspykota: {report} ({folder})")
+    for line in report.errors:
+        print(f"cupspykota: {line}", file=sys.stderr)
+    return BackendExit.FAILED if report.failed else BackendExit.OK

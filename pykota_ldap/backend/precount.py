@@ -26,8 +26,9 @@ def _count(path: str, timeout: float) -> tuple[int, str]:
 class Precount:
     def __init__(self, path: str, timeout: float, fork: bool = False):
         self.path, self.timeout = path, timeout
-        self.pid = self.fd = None
-        self._value = None
+        self.pid: int | None = None          # the counting child, while it runs
+        self.fd = -1                         # the pipe it answers on
+        self._value: tuple[int, str] | None = None
         if not fork:
             return
         try:

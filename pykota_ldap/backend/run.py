@@ -15,6 +15,7 @@ import subprocess
 from dataclasses import dataclass
 
 from . import cupsio
+from .exits import BackendExit
 from .jobinfo import JobInfo
 
 _PAGE_TOTAL = re.compile(r"^PAGE:\s*total\s+(\d+)\s*$")
@@ -23,7 +24,7 @@ _PAGE = re.compile(r"^PAGE:\s*(\d+)\s+(\d+)\s*$")
 
 @dataclass
 class RunResult:
-    status: int                     # exit status (1 when killed)
+    status: int                     # its exit status, which goes to CUPS (FAILED when killed)
     reported_pages: int | None      # from PAGE: lines, if any
     killed: bool = False
     message: str = ""
@@ -43,7 +44,7 @@ def backend_path(scheme: str, environ: dict[str, str], own_path: str | None = No
     return None
 
 
-def _lp_ids():
+def _lp_ids() -> tuple[int, int] | None:
     import pwd
     try:
         entry = pwd.getpwnam("lp")
@@ -66,8 +67,8 @@ def _open_fds() -> tuple[int, ...]:
 class Runner:
     """One run of the real backend; terminate() forwards a cancellation to it."""
 
-    def __init__(self):
-        self.process: subprocess.Popen | None = None
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
 
     def terminate(self) -> None:
         if self.process and self.process.poll() is None:
@@ -80,46 +81,48 @@ class Runner:
         env = dict(job.environ)
         env["DEVICE_URI"] = job.uri
         args = [job.uri, job.job_id, job.user, job.title, str(job.copies), job.options_text]
-        stdin = None
-        if job.raw_queue:
+        if job.file_arg is not None:            # a raw queue: the spool file in argv, nothing on stdin
             args.append(job.file_arg)
-            stdin = subprocess.DEVNULL
-        else:
-            stdin = open(job.data_path, "rb")
-        preexec = {}
-        mode = os.stat(path).st_mode
-        if os.geteuid() == 0 and mode & stat.S_IXOTH:
-            ids = _lp_ids()
-            if ids:
-                preexec = {"user": ids[0], "group": ids[1], "extra_groups": []}
-        reported_total, page_sum = None, 0
-        try:
-            self.process = subprocess.Popen(args, executable=path, stdin=stdin, stderr=subprocess.PIPE,
-                                            env=env, pass_fds=_open_fds(), **preexec)
-        except OSError as exc:
-            if stdin not in (None, subprocess.DEVNULL):
-                stdin.close()
-            return RunResult(1, None, message=f"cannot run {path}: {exc}")
-        finally:
-            pass
-        try:
-            for raw_line in self.process.stderr:
-                line = raw_line.decode("utf-8", "replace")
-                cupsio.raw(line)
-                stripped = line.strip()
-                match = _PAGE_TOTAL.match(stripped)
-                if match:
-                    reported_total = int(match.group(1))
-                    continue
-                match = _PAGE.match(stripped)
-                if match:
-                    page_sum += int(match.group(2))
+            data = os.devnull
+        else:                                   # a filtered queue: the data on stdin, from our copy
+            data = job.data_path
+        with open(data, "rb") as stdin:
+            try:
+                self.process = subprocess.Popen(args, executable=path, stdin=stdin, stderr=subprocess.PIPE,
+                                                env=env, pass_fds=_open_fds(), **_run_as(path))
+            except OSError as exc:
+                return RunResult(BackendExit.FAILED, None, message=f"cannot run {path}: {exc}")
+            reported = _pass_through(self.process)
             status = self.process.wait()
-        finally:
-            if stdin not in (None, subprocess.DEVNULL):
-                stdin.close()
-        reported = reported_total if reported_total is not None else (page_sum or None)
+        name = os.path.basename(path)
         if status < 0:
-            return RunResult(1, reported, killed=True, message=f"backend {os.path.basename(path)} was killed by signal {-status}")
-        message = "" if status == 0 else f"backend {os.path.basename(path)} returned {status}"
-        return RunResult(status, reported, message=message)
+            return RunResult(BackendExit.FAILED, reported, killed=True,
+                             message=f"backend {name} was killed by signal {-status}")
+        return RunResult(status, reported, message="" if status == 0 else f"backend {name} returned {status}")
+
+
+def _run_as(path: str) -> dict:
+    """Like cupsd: a world-executable backend runs as lp when we are root."""
+    if os.geteuid() == 0 and os.stat(path).st_mode & stat.S_IXOTH:
+        ids = _lp_ids()
+        if ids:
+            return {"user": ids[0], "group": ids[1], "extra_groups": []}
+    return {}
+
+
+def _pass_through(process: subprocess.Popen[bytes]) -> int | None:
+    """The backend's stderr lines to cupsd, unchanged; the pages its PAGE: lines report."""
+    reported_total, page_sum = None, 0
+    assert process.stderr is not None          # stderr=PIPE
+    for raw_line in process.stderr:
+        line = raw_line.decode("utf-8", "replace")
+        cupsio.raw(line)
+        stripped = line.strip()
+        match = _PAGE_TOTAL.match(stripped)
+        if match:
+            reported_total = int(match.group(1))
+            continue
+        match = _PAGE.match(stripped)
+        if match:
+            page_sum += int(match.group(2))
+    return reported_total if reported_total is not None else (page_sum or None)

@@ -5,15 +5,15 @@ job. The helper imports them once and listens on a Unix socket (mode 0600, root)
 CUPS starts then only connects, hands over its file descriptors (stdin with the job's data,
 stdout, stderr to cupsd, and CUPS' back and side channels 3 and 4) with SCM_RIGHTS, its argv and
 environment, and waits for the exit code. The helper forks one child per job; the child takes
-the descriptors as its own and runs exactly the same flow as the backend would (flow.run_job),
+the descriptors as its own and runs exactly the same flow as the backend would (flow.run),
 so nothing differs but the start-up. A cancellation (SIGTERM to the backend) is passed on.
 
 Safety: when the helper is not running (no socket, connection refused) the backend does the
 job itself. Once the job was handed over it never does: if the helper dies mid-job the backend
-exits 3 (job held) rather than risk printing twice.
+exits HOLD (3: job held) rather than risk printing twice.
 
-Socket: $PYKOTA_HOME/cupspykota.sock when PYKOTA_HOME is set, else /run/pykota/cupspykota.sock
-(PYKOTA_BACKEND_SOCKET overrides both).
+Socket: state.socket_path(): $PYKOTA_HOME/cupspykota.sock when PYKOTA_HOME is set, else
+/run/pykota/cupspykota.sock (PYKOTA_BACKEND_SOCKET overrides both).
 """
 from __future__ import annotations
 
@@ -25,17 +25,11 @@ import struct
 import sys
 import threading
 
+from . import cupsio
+from .exits import BackendExit
+from .state import socket_path
+
 MAX_FDS = 8
-
-
-def socket_path(environ=os.environ) -> str:
-    if environ.get("PYKOTA_BACKEND_SOCKET"):
-        return environ["PYKOTA_BACKEND_SOCKET"]
-    if environ.get("PYKOTA_HOME"):
-        return os.path.join(environ["PYKOTA_HOME"], "cupspykota.sock")
-    return "/run/pykota/cupspykota.sock"
-
-
 PRELOAD = ("pykota_ldap.directory.history", "pykota_ldap.directory.jobcontext", "pykota_ldap.directory.quotas",
            "pykota_ldap.directory.accounts", "pykota_ldap.backend.decide", "pykota_ldap.backend.flow",
            "pykota_ldap.backend.journal", "pykota_ldap.backend.notify", "pykota_ldap.backend.precount",
@@ -50,6 +44,94 @@ def preload() -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001
             pass
+
+
+# -- the helper ----------------------------------------------------------------------------------
+
+def serve(path: str | None = None) -> int:
+    path = path or socket_path()
+    preload()
+    listener = _listen(path)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)     # children are reaped by the kernel
+    stopping = False
+
+    def on_term(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        listener.close()
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    print(f"cupspykota: serving jobs on {path} (pid {os.getpid()})", file=sys.stderr, flush=True)
+    try:
+        while not stopping:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue                              # interrupted, or closed by on_term
+            if _peer_is_trusted(conn):
+                _fork_job(listener, conn)
+            conn.close()
+    finally:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+    return BackendExit.OK
+
+
+def _listen(path: str) -> socket.socket:
+    """The socket, mode 0600 from the start (the umask is set while it is bound)."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old = os.umask(0o177)
+    try:
+        listener.bind(path)
+    finally:
+        os.umask(old)
+    listener.listen(64)
+    return listener
+
+
+def _peer_is_trusted(conn: socket.socket) -> bool:
+    """Only root (the backend cupsd runs) or the helper's own user may hand over a job."""
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    _, uid, _ = struct.unpack("3i", creds)
+    return uid in (0, os.getuid())
+
+
+def _fork_job(listener: socket.socket, conn: socket.socket) -> None:
+    """One child per job; the helper goes back to listening at once."""
+    if os.fork() != 0:
+        return
+    listener.close()
+    for number in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, signal.SIG_DFL)
+    _run_child(conn)
+
+
+def _run_child(conn: socket.socket) -> None:
+    """The forked child: the job, its exit code sent back to the waiting backend; never returns."""
+    code, reply_to = int(BackendExit.HOLD), conn
+    try:
+        argv, reply_to = _adopt(conn)
+        _pass_on_cancel(reply_to)
+        cupsio.debug(f"job run by the resident helper (pid {os.getppid()}, child {os.getpid()})")
+        from .flow import run
+        code = run(argv)
+    except BaseException:  # noqa: BLE001 - flow.run maps everything; this is a last resort
+        code = BackendExit.HOLD
+    finally:
+        try:
+            sys.stderr.flush()
+            reply_to.sendall(struct.pack("!i", code))
+        except OSError:
+            pass
+        os._exit(0)
 
 
 def _receive(conn: socket.socket) -> tuple[dict, list[int]]:
@@ -74,12 +156,13 @@ def _high(fd: int) -> int:
     return moved
 
 
-def _serve_job(conn: socket.socket) -> int:
+def _adopt(conn: socket.socket) -> tuple[list[str], socket.socket]:
+    """The backend's descriptors, environment and working directory become this process's own.
+    Returns the job's argv and the connection, moved out of the way of the descriptors."""
     request, fds = _receive(conn)
     conn = socket.socket(fileno=_high(conn.detach()))
-    fds = [_high(fd) for fd in fds]
     numbers = request["fds"]                      # which descriptor each received one stands for
-    for received, target in zip(fds, numbers):
+    for received, target in zip([_high(fd) for fd in fds], numbers, strict=True):
         os.dup2(received, target, inheritable=True)
         os.close(received)
     for target in (0, 1, 2):
@@ -96,8 +179,12 @@ def _serve_job(conn: socket.socket) -> int:
         os.chdir(request.get("cwd") or "/")
     except OSError:
         os.chdir("/")
+    return request["argv"], conn
 
-    def watch():                                  # the backend was told to stop: so are we
+
+def _pass_on_cancel(conn: socket.socket) -> None:
+    """The backend was told to stop (it sends "T"): so is this job."""
+    def watch() -> None:
         try:
             while True:
                 message = conn.recv(1)
@@ -109,84 +196,39 @@ def _serve_job(conn: socket.socket) -> int:
             return
 
     threading.Thread(target=watch, daemon=True).start()
-    from . import cupsio
-    from .main import _state, main
-    cupsio.debug(f"job run by the resident helper (pid {os.getppid()}, child {os.getpid()})")
-    _state["in_helper"] = True
-    _state["conn"] = conn
-    return main(request["argv"])
 
 
-def serve(path: str | None = None) -> int:
-    path = path or socket_path()
-    preload()
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    old = os.umask(0o177)
-    try:
-        listener.bind(path)
-    finally:
-        os.umask(old)
-    listener.listen(64)
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)     # children are reaped by the kernel
-    stop = {"now": False}
-
-    def on_term(signum, frame):
-        stop["now"] = True
-        listener.close()
-
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGINT, on_term)
-    print(f"cupspykota: serving jobs on {path} (pid {os.getpid()})", file=sys.stderr, flush=True)
-    try:
-        while not stop["now"]:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                if stop["now"]:
-                    break
-                continue
-            creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-            _, uid, _ = struct.unpack("3i", creds)
-            if uid not in (0, os.getuid()):
-                conn.close()
-                continue
-            pid = os.fork()
-            if pid == 0:
-                listener.close()
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                code = 3
-                try:
-                    code = _serve_job(conn)
-                except BaseException:  # noqa: BLE001 - main() maps everything; this is a last resort
-                    code = 3
-                finally:
-                    from .main import _state
-                    reply_to = _state.get("conn", conn)
-                    try:
-                        sys.stderr.flush()
-                        reply_to.sendall(struct.pack("!i", code))
-                    except OSError:
-                        pass
-                    os._exit(0)
-            conn.close()
-    finally:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
-    return 0
-
+# -- the backend's side --------------------------------------------------------------------------
 
 def hand_over(argv: list[str]) -> int | None:
     """In the backend: give the job to a running helper. None: no helper, do it yourself."""
-    path = socket_path()
+    conn = _connect(socket_path())
+    if conn is None:
+        return None
+    numbers = _open_descriptors()
+    payload = json.dumps({"argv": argv, "env": dict(os.environ), "cwd": os.getcwd(), "fds": numbers}).encode()
+    try:
+        socket.send_fds(conn, [struct.pack("!I", len(payload)) + payload], numbers)
+    except OSError:
+        conn.close()
+        return None                                # nothing was handed over
+
+    def on_term(signum: int, frame: object) -> None:
+        try:
+            conn.send(b"T")
+        except OSError:
+            pass
+
+    signal.signal(signal.SIGTERM, on_term)
+    code = _exit_code(conn)
+    conn.close()
+    if code is None:
+        cupsio.error("the resident helper stopped during the job; job held")
+        return BackendExit.HOLD
+    return code
+
+
+def _connect(path: str) -> socket.socket | None:
     if not os.path.exists(path):
         return None
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -195,6 +237,11 @@ def hand_over(argv: list[str]) -> int | None:
     except OSError:
         conn.close()
         return None
+    return conn
+
+
+def _open_descriptors() -> list[int]:
+    """stdin, stdout, stderr and CUPS' back and side channels (3, 4), those that are open."""
     numbers = []
     for fd in (0, 1, 2, 3, 4):
         try:
@@ -202,20 +249,11 @@ def hand_over(argv: list[str]) -> int | None:
             numbers.append(fd)
         except OSError:
             pass
-    payload = json.dumps({"argv": argv, "env": dict(os.environ), "cwd": os.getcwd(), "fds": numbers}).encode()
-    try:
-        socket.send_fds(conn, [struct.pack("!I", len(payload)) + payload], numbers)
-    except OSError:
-        conn.close()
-        return None                                # nothing was handed over
+    return numbers
 
-    def on_term(signum, frame):
-        try:
-            conn.send(b"T")
-        except OSError:
-            pass
 
-    signal.signal(signal.SIGTERM, on_term)
+def _exit_code(conn: socket.socket) -> int | None:
+    """The job's exit code from the helper's child; None when the child died without one."""
     reply = b""
     while len(reply) < 4:
         try:
@@ -223,11 +261,6 @@ def hand_over(argv: list[str]) -> int | None:
         except InterruptedError:
             continue
         if not chunk:
-            break
+            return None
         reply += chunk
-    conn.close()
-    if len(reply) < 4:
-        sys.stderr.write("ERROR: cupspykota: the resident helper stopped during the job; job held\n")
-        sys.stderr.flush()
-        return 3
     return struct.unpack("!i", reply)[0]

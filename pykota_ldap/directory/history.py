@@ -7,12 +7,20 @@ from typing import Iterator
 
 from ldap3 import MODIFY_ADD, MODIFY_INCREMENT
 
-from ..model import BillingCode, Job, Payment
+from ..model import BillingCode, Charge, Job, Payment
 from . import escaping as esc
 from .core import Directory, values
 from .errors import AlreadyExists, DirectoryError
-from .records import (BILLING_ATTRS, JOB_ATTRS, PAYMENT_ATTRS, billing_code_from, job_attributes, job_from,
-                      payment_from, to_time)
+from .records import (
+    BILLING_ATTRS,
+    JOB_ATTRS,
+    PAYMENT_ATTRS,
+    billing_code_from,
+    job_attributes,
+    job_from,
+    payment_from,
+    to_time,
+)
 
 
 def new_name(prefix: str, when: datetime | None = None) -> str:
@@ -47,7 +55,8 @@ def apply_once(d: Directory, dn: str, deltas: dict[str, int], mark: str) -> bool
 
     If the mark is there already, the server refuses the whole modify (attributeOrValueExists)
     and nothing is counted: the charge was applied before. Returns False in that case."""
-    changes = {attr: [(MODIFY_INCREMENT, [int(delta)])] for attr, delta in deltas.items() if delta}
+    changes: dict[str, list[tuple[str, list[int | str]]]] = {
+        attr: [(MODIFY_INCREMENT, [int(delta)])] for attr, delta in deltas.items() if delta}
     changes["pkAppliedCharge"] = [(MODIFY_ADD, [mark])]
     try:
         d.modify(dn, changes, retry_safe=True)
@@ -79,37 +88,34 @@ def replay_is_safe(job: Job, now: datetime | None = None) -> bool:
     return job.date > now - timedelta(days=CHARGE_MEMORY_DAYS - 1)
 
 
-def charge_job(d: Directory, job: Job, name: str, quota_dns: list[str], pages: int,
-               user_dn: str | None, price: int, billing_code_dn: str | None = None,
-               reserved_pages: dict[str, int] | None = None) -> bool:
-    """Record a printed job and charge it exactly once, even when replayed.
+def charge_job(d: Directory, charge: Charge) -> bool:
+    """Record a job and charge it exactly once, even when replayed.
 
     Each counter entry (the quota entries of the printer and the printer groups above it, the
     user's balance, the billing code) changes in one modify that also adds the charge's mark,
     so applying the same charge again changes nothing on that entry. The history entry comes
-    last, under the job's unique name: when it exists, the whole charge is done. A charge cut
+    last, under the charge's unique name: when it exists, the whole charge is done. A charge cut
     off half-way (directory lost) is finished by replaying it (the backend's local journal).
 
     No LDAP transaction: slapd 2.5's back-mdb crashes under concurrent transactions and a failed
     one can corrupt the database (measured here), while single modifies are atomic and safe.
 
-    reserved_pages: pages already counted on a quota entry at admission (strict enforcement);
-    only the difference moves pkPageCounter. `price` is the balance debit still to apply.
+    Pages already counted on a quota entry at admission (charge.reserved_pages, strict
+    enforcement) are not counted again: only the difference moves pkPageCounter.
     Returns False when the charge had been applied completely before (a replay).
     Marks are kept CHARGE_MEMORY_DAYS after the job's date: replay_is_safe() tells a journal
     whether a charge is still young enough to be replayed without risk.
     """
-    mark = charge_mark(job, name)
-    reserved_pages = reserved_pages or {}
-    for quota_dn in quota_dns:
-        apply_once(d, quota_dn, {"pkPageCounter": pages - reserved_pages.get(quota_dn, 0),
-                                 "pkLifePageCounter": pages}, mark)
-    if price and user_dn:
-        apply_once(d, user_dn, {"pkBalance": -price}, mark)
-    if billing_code_dn and (pages or price):
-        apply_once(d, billing_code_dn, {"pkPageCounter": pages, "pkBalance": -price}, mark)
+    mark = charge_mark(charge.job, charge.name)
+    for quota_dn in charge.quota_dns:
+        apply_once(d, quota_dn, {"pkPageCounter": charge.pages - charge.reserved_pages.get(quota_dn, 0),
+                                 "pkLifePageCounter": charge.pages}, mark)
+    if charge.debit and charge.user_dn:
+        apply_once(d, charge.user_dn, {"pkBalance": -charge.debit}, mark)
+    if charge.billing_code_dn and (charge.pages or charge.debit):
+        apply_once(d, charge.billing_code_dn, {"pkPageCounter": charge.pages, "pkBalance": -charge.debit}, mark)
     try:
-        d.add(job_dn(d, name), ["pkJob"], {"cn": name, **job_attributes(job)})
+        d.add(job_dn(d, charge.name), ["pkJob"], {"cn": charge.name, **job_attributes(charge.job)})
     except AlreadyExists:
         return False
     return True

@@ -53,9 +53,11 @@ def charge(d, user: str, printer: str, pages: int, when, price: int = 0, job_id:
            title: str = "doc.pdf", host: str = "10.0.0.9", billing: str | None = None) -> None:
     """Record a printed job the way the backend does (library call, exactly once)."""
     from pykota_ldap.directory import accounts, history, quotas
-    from pykota_ldap.model import Job
+    from pykota_ldap.model import Charge, Job
     job = Job(job_id=job_id, user=user, printer=printer, date=when, action="ALLOW", size=pages, price=price,
               title=title, hostname=host, copies=1, billing_code=billing)
     user_dn = accounts.get_user(d, user).dn
-    history.charge_job(d, job, history.new_name(printer, when), [quotas.user_quota_dn(d, user, printer)], pages,
-                       user_dn, price, history.billing_code_dn(d, billing) if billing else None)
+    quota_dn = quotas.user_quota_dn(d, user, printer)
+    billing_dn = history.billing_code_dn(d, billing) if billing else None
+    history.charge_job(d, Charge(history.new_name(printer, when), job, quota_dns=(quota_dn,), pages=pages,
+                                 user_dn=user_dn, debit=price, billing_code_dn=billing_dn))

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from pykota_ldap.directory import AssertionFailed, accounts, history, printers, quotas
-from pykota_ldap.model import Job
+from pykota_ldap.model import Charge, Job
 
 
 def test_reserve_then_settle(directory):
@@ -17,8 +17,9 @@ def test_reserve_then_settle(directory):
     with pytest.raises(AssertionFailed):
         quotas.reserve_pages(directory, quota.dn, 5, cap=10)       # 6 + 5 > 10
     job = Job(job_id="1", user="alice", printer="lab", date=datetime.now(timezone.utc), action="ALLOW", size=4)
-    assert history.charge_job(directory, job, "lab-1-a", [quota.dn], 4, None, 0, None, {quota.dn: 6})
-    assert not history.charge_job(directory, job, "lab-1-a", [quota.dn], 4, None, 0, None, {quota.dn: 6})
+    charge = Charge("lab-1-a", job, quota_dns=(quota.dn,), pages=4, reserved_pages={quota.dn: 6})
+    assert history.charge_job(directory, charge)
+    assert not history.charge_job(directory, charge)
     found = quotas.user_quotas(directory, "alice", ["lab"])["lab"]
     assert (found.page_counter, found.life_page_counter) == (4, 4)
     quotas.reserve_pages(directory, quota.dn, 3, cap=10)

@@ -70,18 +70,19 @@ def test_directory_lost_after_printing_goes_to_the_journal_and_is_applied_once(r
 def test_journal_is_replayed_by_the_next_job_exactly_once(rig, cups_home):
     from datetime import datetime, timezone
 
-    from pykota_ldap.backend.journal import PendingCharge, write
+    from pykota_ldap.backend.journal import write
     from pykota_ldap.directory.history import charge_job
-    from pykota_ldap.model import Job
+    from pykota_ldap.model import Charge, Job
     queue = rig.queue()
     _setup(rig, queue)
     quota_dn = quotas.user_quota_dn(rig.d, "alice", queue)
     record = Job(job_id="900", user="alice", printer=queue, date=datetime.now(timezone.utc), action="ALLOW",
                  size=4, price=0)
     # One charge whose answer was lost although the directory applied it, one that never got there.
-    charge_job(rig.d, record, f"{queue}-900-x", [quota_dn], 4, None, 0)
-    write(cups_home / "journal", PendingCharge.of(f"{queue}-900-x", record, [quota_dn], 4, None, 0))
-    write(cups_home / "journal", PendingCharge.of(f"{queue}-901-y", record, [quota_dn], 4, None, 0))
+    applied = Charge(f"{queue}-900-x", record, quota_dns=(quota_dn,), pages=4)
+    charge_job(rig.d, applied)
+    write(cups_home / "journal", applied)
+    write(cups_home / "journal", Charge(f"{queue}-901-y", record, quota_dns=(quota_dn,), pages=4))
     assert rig.print(queue, 1).state == "completed"
     assert rig.counter("alice", queue) == 4 + 4 + 1
     assert list((cups_home / "journal").glob("*.json")) == []
@@ -187,5 +188,29 @@ def test_job_cancelled_while_printing_is_not_charged(rig):
         time.sleep(1.0)                         # the backend records what happened
         assert rig.counter("alice", queue) == 0
         assert [(j["pkAction"], j["pkJobSize"]) for j in rig.jobs(queue)] == [("CANCEL", "0")]
+    finally:
+        slow.stop()
+
+
+def test_job_cancelled_while_printing_is_not_tried_again(rig):
+    """onbackenderror retry:N runs a failed real backend again, but not one stopped by a cancel."""
+    slow = NetworkPrinter(seconds_per_page=1.0).start()
+    try:
+        queue = rig.queue(uri=slow.uri)
+        rig.configure(**{queue: "onbackenderror: nocharge, retry:3:1"})
+        _setup(rig, queue)
+        job_id = rig.print(queue, 5, wait=False)
+        deadline = time.monotonic() + 10
+        while not slow.jobs and time.monotonic() < deadline:
+            time.sleep(0.02)
+        rig.cups.run("cancel", "-h", rig.cups.host, str(job_id))
+        assert rig.cups.wait_job(queue, job_id, timeout=30).state == "canceled"
+        deadline = time.monotonic() + 10
+        while not rig.jobs(queue) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(2.0)                         # a retry (1 s pause) would have started by now
+        assert "trying again" not in rig.log(job_id) and len(slow.jobs) == 1
+        assert [(j["pkAction"], j["pkJobSize"]) for j in rig.jobs(queue)] == [("CANCEL", "0")]
+        assert rig.counter("alice", queue) == 0
     finally:
         slow.stop()

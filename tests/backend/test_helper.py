@@ -78,3 +78,28 @@ def test_helper_dying_mid_job_holds_the_job(rig, helper):
         assert "helper stopped" in rig.log(job_id)
     finally:
         slow.stop()
+
+
+def test_job_cancelled_while_printing_through_the_helper_is_recorded_the_same(rig, helper):
+    """The cancel reaches the helper's child, whose flow handles it as the backend's own would."""
+    slow = NetworkPrinter(seconds_per_page=1.0).start()
+    try:
+        queue = rig.queue(uri=slow.uri)
+        printers.add_printer(rig.d, queue)
+        accounts.attach_user(rig.d, "alice")
+        quotas.add_user_quota(rig.d, "alice", queue)
+        job_id = rig.print(queue, 5, wait=False)
+        deadline = time.monotonic() + 10
+        while not slow.jobs and time.monotonic() < deadline:
+            time.sleep(0.02)
+        rig.cups.run("cancel", "-h", rig.cups.host, str(job_id))
+        job = rig.cups.wait_job(queue, job_id, timeout=30)
+        assert job.state == "canceled"
+        deadline = time.monotonic() + 10
+        while not rig.jobs(queue) and time.monotonic() < deadline:    # the child records what happened
+            time.sleep(0.1)
+        assert [(j["pkAction"], j["pkJobSize"]) for j in rig.jobs(queue)] == [("CANCEL", "0")]
+        assert rig.counter("alice", queue) == 0
+        assert "resident helper" in rig.log(job_id)
+    finally:
+        slow.stop()

@@ -4,9 +4,10 @@ from __future__ import annotations
 import pytest
 
 from pykota_ldap.backend import accounting
+from pykota_ldap.backend.charge import hardware_pages
 from pykota_ldap.backend.cupsio import parse_options
 from pykota_ldap.backend.discovery import wrap
-from pykota_ldap.backend.flow import _backend_error_policy, _hardware_pages
+from pykota_ldap.backend.flow import _backend_error_policy
 from pykota_ldap.backend.jobinfo import UsageError, inner_uri, normalise_user, uri_host
 
 
@@ -52,10 +53,10 @@ def test_accounter_settings():
 
 
 def test_hardware_sanity():
-    assert _hardware_pages(100, 110, 10) == 10
-    assert _hardware_pages(105, 100, 1) == 5          # HP NVRAM: -5 + 10
-    assert _hardware_pages(200, 100, 1) == 1
-    assert _hardware_pages(None, 100, 7) == 7
+    assert hardware_pages(100, 110, 10) == 10
+    assert hardware_pages(105, 100, 1) == 5          # HP NVRAM: -5 + 10
+    assert hardware_pages(200, 100, 1) == 1
+    assert hardware_pages(None, 100, 7) == 7
 
 
 def test_discovery_line():
@@ -78,18 +79,16 @@ def test_onbackenderror():
     assert _backend_error_policy(_Config("nocharge,retry:0:5"), "q") == (-1, 5.0, False)
 
 
-@pytest.mark.parametrize("env", [{}, {"PYKOTA_HOME": "/etc/pk"}, {"PYKOTA_HOME": "/x", "PYKOTA_BACKEND_SOCKET": "/s"}])
-def test_helper_socket_paths_agree(monkeypatch, env):
-    from pykota_ldap.backend import main, server
-    for key in ("PYKOTA_HOME", "PYKOTA_BACKEND_SOCKET"):
-        monkeypatch.delenv(key, raising=False)
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    assert main._helper_socket() == server.socket_path()
+@pytest.mark.parametrize("env,expected", [({}, "/run/pykota/cupspykota.sock"),
+                                          ({"PYKOTA_HOME": "/etc/pk"}, "/etc/pk/cupspykota.sock"),
+                                          ({"PYKOTA_HOME": "/x", "PYKOTA_BACKEND_SOCKET": "/s"}, "/s")])
+def test_helper_socket_path(env, expected):
+    from pykota_ldap.backend.state import socket_path
+    assert socket_path(env) == expected
 
 
 def test_trustjobsize():
-    from pykota_ldap.backend.flow import trust_job_size
+    from pykota_ldap.backend.charge import trust_job_size
     assert trust_job_size("yes", 12, 10) == 12
     assert trust_job_size(">100:precomputed", 500, 10) == 10
     assert trust_job_size(">100:precomputed", 50, 10) == 50

@@ -170,13 +170,14 @@ def test_unreachable_directory_is_one_clear_error(slapd, tmp_path):
 def test_charge_is_exactly_once(directory):
     from datetime import datetime, timezone
 
-    from pykota_ldap.model import Job
+    from pykota_ldap.model import Charge, Job
     user = accounts.attach_user(directory, "alice", limit_by="balance", balance=10_000)
     quota = quotas.add_user_quota(directory, "alice", "hp4")
     job = Job(job_id="7", user="alice", printer="hp4", date=datetime.now(timezone.utc), action="ALLOW", size=4,
               price=400)
-    assert history.charge_job(directory, job, "hp4-7-abc", [quota.dn], 4, user.dn, 400) is True
-    assert history.charge_job(directory, job, "hp4-7-abc", [quota.dn], 4, user.dn, 400) is False
+    charge = Charge("hp4-7-abc", job, quota_dns=(quota.dn,), pages=4, user_dn=user.dn, debit=400)
+    assert history.charge_job(directory, charge) is True
+    assert history.charge_job(directory, charge) is False
     assert accounts.get_user(directory, "alice").balance == 9_600
     assert quotas.user_quotas(directory, "alice", ["hp4"])["hp4"].page_counter == 4
     assert len(list(history.find_jobs(directory, user="alice"))) == 1
@@ -186,18 +187,19 @@ def test_charge_cut_off_half_way_is_finished_by_its_replay_and_counted_once(dire
     from datetime import datetime, timezone
 
     from pykota_ldap.directory import NotFound
-    from pykota_ldap.model import Job
+    from pykota_ldap.model import Charge, Job
     user = accounts.attach_user(directory, "alice", limit_by="balance", balance=10_000)
     quota = quotas.add_user_quota(directory, "alice", "hp4")
     job = Job(job_id="8", user="alice", printer="hp4", date=datetime.now(timezone.utc), action="ALLOW", size=4,
               price=400)
     group_dn = quotas.user_quota_dn(directory, "alice", "floor1")     # not created yet: the charge stops there
+    charge = Charge("hp4-8", job, quota_dns=(quota.dn, group_dn), pages=4, user_dn=user.dn, debit=400)
     with pytest.raises(NotFound):
-        history.charge_job(directory, job, "hp4-8", [quota.dn, group_dn], 4, user.dn, 400)
+        history.charge_job(directory, charge)
     assert list(history.find_jobs(directory, user="alice")) == []       # not recorded as done
     quotas.add_user_quota(directory, "alice", "floor1")
-    assert history.charge_job(directory, job, "hp4-8", [quota.dn, group_dn], 4, user.dn, 400) is True
-    assert history.charge_job(directory, job, "hp4-8", [quota.dn, group_dn], 4, user.dn, 400) is False
+    assert history.charge_job(directory, charge) is True
+    assert history.charge_job(directory, charge) is False
     found = quotas.user_quotas(directory, "alice", ["hp4", "floor1"])
     assert (found["hp4"].page_counter, found["floor1"].page_counter) == (4, 4)
     assert accounts.get_user(directory, "alice").balance == 9_600
@@ -207,14 +209,15 @@ def test_charge_cut_off_half_way_is_finished_by_its_replay_and_counted_once(dire
 def _charge_many(home, quota_dn, user_dn, worker, count):
     from datetime import datetime, timezone
 
-    from pykota_ldap.model import Job
+    from pykota_ldap.model import Charge, Job
     d = Directory(Config(home).ldap(admin=True)).connect()
     for n in range(count):
         job = Job(job_id=str(n), user="alice", printer="hp4", date=datetime.now(timezone.utc), action="ALLOW",
                   size=1, price=10)
-        history.charge_job(d, job, f"w{worker}-{n}", [quota_dn], 1, user_dn, 10)
+        charge = Charge(f"w{worker}-{n}", job, quota_dns=(quota_dn,), pages=1, user_dn=user_dn, debit=10)
+        history.charge_job(d, charge)
         if n % 10 == 0:      # replays interleaved with new charges change nothing
-            history.charge_job(d, job, f"w{worker}-{n}", [quota_dn], 1, user_dn, 10)
+            history.charge_job(d, charge)
     d.close()
 
 

@@ -4,8 +4,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from pykota_ldap import policy
-from pykota_ldap.model import GroupQuota, Printer, User, UserQuota
-from pykota_ldap.policy import ALLOW, DENY, WARN, GroupState, Limits
+from pykota_ldap.model import Action, GroupQuota, Printer, User, UserQuota
+from pykota_ldap.policy import GroupState, Limits
+
+ALLOW, WARN, DENY = Action.ALLOW, Action.WARN, Action.DENY      # short names for the tables below
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 LAX, STRICT = Limits(strict=False), Limits(strict=True)

@@ -1,0 +1,151 @@
+"""After the real backend: the pages the job used, its one Charge, applied exactly once (or kept
+in the journal when the directory is lost), and what CUPS and the hooks are told."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from . import cupsio
+from .commands import hook
+from .cupsio import one_line
+from .exits import BackendExit
+
+if TYPE_CHECKING:
+    from ..model import Action, Charge, Job
+    from .hardware import LifeCounter
+    from .job import Decided
+    from .run import RunResult
+    from .state import JobState
+
+
+def settle(decided: Decided, state: JobState, result: RunResult, counter: LifeCounter | None) -> int:
+    """After the real backend: count, charge (or journal), tell; the job's exit code."""
+    from ..model import Action
+    job, verdict = decided.job, decided.verdict
+    pages, printer_counter = _pages_printed(decided, result, counter)
+    if not verdict.record:
+        return result.status
+    ok = result.status == 0
+    action = verdict.action if ok else (Action.CANCEL if state.cancelled else Action.PROBLEM)
+    charge = _charge_of(decided, action, pages, printer_counter)
+    outcome = apply(decided, charge)
+    hook(decided.setup.config, job, "posthook", PYKOTAPHASE="AFTER", PYKOTAACTION=action,
+         PYKOTAJOBSIZE=charge.job.size, PYKOTAJOBPRICE=charge.job.price, PYKOTAPRECOMPUTEDJOBSIZE=decided.size,
+         PYKOTAPRECOMPUTEDJOBPRICE=verdict.price)
+    if ok:
+        _tell_charged(decided, charge, journaled=outcome == "journaled")
+        return BackendExit.OK
+    not_charged = "" if decided.setup.charge_on_error else " (not charged)"
+    if state.cancelled:
+        cupsio.info(f"job {job.job_id} cancelled while printing{not_charged}")
+        return BackendExit.OK
+    cupsio.error(f"job {job.job_id} not printed: {result.message}{not_charged}")
+    return result.status
+
+
+def _pages_printed(decided: Decided, result: RunResult, counter: LifeCounter | None) -> tuple[int, int | None]:
+    """(pages the job used per `accounter`, the printer's life counter for the history); the
+    counter's device lock is released."""
+    setup, job, size = decided.setup, decided.job, decided.size
+    trust = setup.config.get("trustjobsize", "yes", job.printer)
+    pages, after = 0, None
+    if result.status == 0 or setup.charge_on_error:
+        if counter is not None:
+            after = counter.after(job, size)
+            pages = trust_job_size(trust, hardware_pages(counter.before, after, size), size)
+        elif setup.accounter.kind == "backend" and result.reported_pages:
+            # 0 / none: the printer does not count, use the precount
+            pages = trust_job_size(trust, result.reported_pages, size)
+        else:
+            pages = size
+    if counter is None:
+        return pages, None
+    counter.close()
+    return pages, after if after is not None else counter.before
+
+
+def _charge_of(decided: Decided, action: Action, pages: int, printer_counter: int | None) -> Charge:
+    """The job's one charge: its history entry and the counters it moves. A job printed without
+    charge (passthrough, nochange, a ticket's decision) is recorded with its pages, not counted."""
+    from .. import policy
+    from ..model import Charge
+    verdict = decided.verdict
+    if not verdict.charge:
+        return Charge(decided.name, history_entry(decided, action, pages, 0, printer_counter))
+    user = verdict.user
+    assert user is not None, "a charged verdict comes from a complete decision"
+    price = policy.job_price(pages, verdict.charged_printers, user.overcharge) if pages else 0
+    reserved = verdict.reserved_pages
+    return Charge(decided.name, history_entry(decided, action, pages, price, printer_counter),
+                  quota_dns=tuple(verdict.quota_dns) if pages or reserved else (), pages=pages,
+                  reserved_pages=reserved, user_dn=user.dn, debit=price - verdict.reserved,
+                  billing_code_dn=verdict.billing_code_dn)
+
+
+def history_entry(decided: Decided, action: Action, size: int = 0, price: int = 0,
+                   printer_counter: int | None = None) -> Job:
+    from ..model import Job
+    config, job = decided.setup.config, decided.job
+    hidden = config.get_bool("privacy", False)
+    return Job(job_id=job.job_id, user=job.user, printer=job.printer, date=datetime.now(timezone.utc),
+               action=action, size=size, price=price, title="hidden" if hidden else job.title,
+               filename="hidden" if hidden else job.filename, copies=job.copies,
+               options="hidden" if hidden else job.options_text, hostname=job.hostname,
+               size_bytes=job.size_bytes, md5sum=job.md5, billing_code=job.billing_code,
+               precomputed_size=decided.size, precomputed_price=decided.verdict.price,
+               printer_page_counter=printer_counter)
+
+
+def apply(decided: Decided, charge: Charge) -> str:
+    """Charge exactly once; on a directory error the charge goes to the local journal (fsync)."""
+    from ..directory import DirectoryError
+    from ..directory.history import charge_job
+    from .journal import journal_dir, write
+    try:
+        return "charged" if charge_job(decided.directory, charge) else "already"
+    except DirectoryError as exc:
+        path = write(journal_dir(decided.setup.config), charge)
+        cupsio.warning(f"directory lost after printing ({one_line(exc)}); "
+                       f"charge of job {charge.job.job_id} kept in {path} and applied when it answers")
+        return "journaled"
+
+
+def _tell_charged(decided: Decided, charge: Charge, journaled: bool) -> None:
+    from ..money import format as fmt
+    job, verdict = decided.job, decided.verdict
+    pages, price = charge.job.size, charge.job.price
+    what = f"{pages} page{'s' if pages != 1 else ''}"
+    if not verdict.charge:
+        cupsio.info(f"job {job.job_id}: {what} printed for {job.user}, not charged ({verdict.reason})")
+        return
+    cupsio.info(f"job {job.job_id}: {what} charged to {job.user}" + (f" (price {fmt(price)})" if price else "")
+                + (" [journal]" if journaled else ""))
+
+
+def hardware_pages(before: int | None, after: int | None, expected: int) -> int:
+    """PyKota's sanity rules for life counters."""
+    if before is None or after is None:
+        return expected if expected else 1
+    size = after - before
+    if -10 < size < 0:
+        size += 10                      # HP printers save the counter every 10 pages
+    elif size < 0:
+        size = 1
+    return size
+
+
+def trust_job_size(setting: str, measured: int, precomputed: int) -> int:
+    """PyKota's trustjobsize, when the printer's count differs from the precount:
+    yes (keep the printer's), >N:precomputed (the precount when the printer says more than N),
+    >N:M (M pages when the printer says more than N)."""
+    if measured == precomputed or not setting or setting.strip().lower() in ("yes", "y", "true", "1", "on"):
+        return measured
+    text = setting.strip().lower()
+    if text.startswith(">") and ":" in text:
+        limit, _, replacement = text[1:].partition(":")
+        try:
+            if measured > int(limit):
+                return precomputed if replacement.strip() == "precomputed" else int(replacement)
+        except ValueError:
+            cupsio.debug(f"trustjobsize: cannot read {setting!r}")
+    return measured
