@@ -63,8 +63,9 @@ def _reader_call(call: ast.Call, path: Path) -> tuple[ast.AST | None, bool, obje
         per_printer = printer is not None and _literal(printer) is not None
         default = _literal(_argument(call, default_at, "default")) if default_at is not None else UNSET
         return call.args[0], per_printer, default
-    if (path.name == "config.py" and func.attr == "get" and isinstance(func.value, ast.Attribute)
-            and func.value.attr in ("_main", "_admin") and len(call.args) == 2
+    parser = func.value.attr if isinstance(func.value, ast.Attribute) else getattr(func.value, "id", "")
+    if (path.name == "config.py" and func.attr == "get" and parser in ("_main", "_admin", "admin_ini")
+            and len(call.args) == 2
             and _literal(call.args[0]) == "global"):
         return call.args[1], False, UNSET
     return None
