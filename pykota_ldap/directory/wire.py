@@ -1,0 +1,48 @@
+"""The bound connection's socket, for requests encoded here (directory.ber) rather than by ldap3.
+
+Directory.wire() lends it for one exchange. Message ids come from ldap3's own counter, so they
+never collide with the ids of ldap3's requests on the same connection; answers are read back as
+whole LDAP messages, however the bytes arrive.
+"""
+from __future__ import annotations
+
+import socket
+from typing import Iterator, Sequence
+
+from ldap3.core.server import Server
+
+from . import ber
+
+RECEIVE_SIZE = 262144
+
+
+class Wire:
+    def __init__(self, connection_socket: socket.socket) -> None:
+        self._socket = connection_socket
+        self._incoming = self._receive()
+        self.sent = 0                       # messages sent: Directory.operations counts them
+
+    def message(self, operation: bytes, controls: Sequence[bytes] = ()) -> tuple[int, bytes]:
+        """(message id, the bytes to send) of an operation with its controls."""
+        message_id = int(Server.next_message_id())
+        return message_id, ber.message(message_id, operation, controls)
+
+    def send(self, messages: Sequence[bytes]) -> None:
+        self._socket.sendall(b"".join(messages))
+        self.sent += len(messages)
+
+    def read_messages(self) -> Iterator[bytes]:
+        """The answers, one whole LDAPMessage each, in the order they arrive; waits for more.
+        The same iterator on every call: what was received past one answer is kept for the next."""
+        return self._incoming
+
+    def _receive(self) -> Iterator[bytes]:
+        buffer, pos = b"", 0
+        while True:
+            while (found := ber.read_tlv(buffer, pos)) is not None:
+                start, pos = pos, found[2]
+                yield buffer[start:pos]
+            chunk = self._socket.recv(RECEIVE_SIZE)
+            if not chunk:
+                raise OSError("the server closed the connection")
+            buffer, pos = buffer[pos:] + chunk, 0
