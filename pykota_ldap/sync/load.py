@@ -7,6 +7,7 @@ from typing import Callable
 from ..directory import Directory
 from ..directory import printers as printer_store
 from ..directory import sync as store
+from ..directory.ber import filter_problem
 from .periods import period_of
 from .rules import SyncRules
 from .snapshot import Snapshot
@@ -22,7 +23,7 @@ def load_snapshot(d: Directory, rules: SyncRules, now: datetime, allocate: bool 
                   progress: Callable[[int], None] | None = None) -> Snapshot:
     """progress(n) is called for every entry read (users and quota entries, the bulk of it)."""
     progress = progress or (lambda n: None)
-    problem = store.filter_problem(rules.userfilter)
+    problem = filter_problem(rules.userfilter)
     if problem:
         raise rules.bad_userfilter(problem)
     accounts = list(_counted(store.read_accounts(d, rules.userfilter), progress))
