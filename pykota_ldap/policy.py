@@ -74,7 +74,8 @@ def check_pages(counter: int, soft: int | None, hard: int | None, date_limit: da
     if date_limit is None:
         date_limit = new_date = now + timedelta(days=limits.grace_delay_days)
     if now < date_limit:
-        return WARN, f"soft limit of {soft} pages passed ({counter} used); grace until {date_limit:%Y-%m-%d %H:%M} UTC", new_date
+        return (WARN, f"soft limit of {soft} pages passed ({counter} used); "
+                      f"grace until {date_limit:%Y-%m-%d %H:%M} UTC", new_date)
     return DENY, f"soft limit of {soft} pages passed and the grace period ended ({counter} used)", new_date
 
 
@@ -123,59 +124,92 @@ def decide(user: User, printer: Printer, user_quotas: list[UserQuota], groups: l
     user_quotas: the user's entries on this printer and on the printer groups above it (the
     caller has applied `policy` when the entry on the printer itself is missing).
     """
+    decided = _before_limits(user, printer, user_quotas, job_size)
+    if decided:
+        return decided
+    found = _Findings()
+    denied = _check_groups(groups, job_size, price, limits, now, found)
+    if denied:
+        return denied
+    _check_user(user, printer, user_quotas, job_size, price, limits, now, found)
+    final = worst(*found.actions)
+    if final == ALLOW:
+        return Decision(ALLOW, found.reasons[-1] if found.reasons else "allowed", grace_dates=tuple(found.grace))
+    chosen = [r for a, r in zip(found.actions, found.reasons, strict=True) if a == final]
+    return Decision(final, "; ".join(chosen), grace_dates=tuple(found.grace))
+
+
+@dataclass
+class _Findings:
+    """The checks made so far: an action and its reason each, and the grace dates to store."""
+
+    actions: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    grace: list[tuple[str, datetime]] = field(default_factory=list)
+
+    def add(self, action: str, reason: str) -> None:
+        self.actions.append(action)
+        self.reasons.append(reason)
+
+
+def _before_limits(user: User, printer: Printer, user_quotas: list[UserQuota], job_size: int) -> Decision | None:
+    """What is decided before any limit is looked at: passthrough, noprint, job sizes, no limits."""
     if printer.passthrough:
         return Decision(ALLOW, f"printer {printer.name} is in passthrough mode", charge=False)
     if user.limit_by == "noprint":
         return Decision(DENY, f"user {user.name} may not print")
     if printer.max_job_size is not None and job_size > printer.max_job_size:
-        return Decision(DENY, f"job of {job_size} pages is larger than the {printer.max_job_size} allowed on {printer.name}")
+        return Decision(DENY, f"job of {job_size} pages is larger than the {printer.max_job_size} allowed "
+                              f"on {printer.name}")
     for quota in user_quotas:
         if quota.max_job_size is not None and job_size > quota.max_job_size:
-            return Decision(DENY, f"job of {job_size} pages is larger than the {quota.max_job_size} allowed for {user.name} on {quota.printer}")
+            return Decision(DENY, f"job of {job_size} pages is larger than the {quota.max_job_size} allowed "
+                                  f"for {user.name} on {quota.printer}")
     if user.limit_by == "nochange":
         return Decision(ALLOW, "not counted (nochange)", charge=False)
     if user.limit_by == "noquota":
         return Decision(ALLOW, "no limit (noquota)")
+    return None
 
-    actions, reasons, grace = [], [], []
+
+def _check_groups(groups: list[GroupState], job_size: int, price: int, limits: Limits, now: datetime,
+                  found: _Findings) -> Decision | None:
+    """The user's groups' limits: the first one that denies decides; warnings are kept."""
     for group in groups:
         if group.limit_by == "noquota":
             continue
         for quota in group.quotas:
+            new_date = None
             if group.limit_by == "balance":
                 action, reason = check_balance(group.balance, price, limits)
-                new_date = None
             else:
                 action, reason, new_date = check_pages(quota.page_counter, quota.soft_limit, quota.hard_limit,
                                                        quota.date_limit, job_size, limits, now)
             if new_date:
-                grace.append((quota.dn, new_date))
+                found.grace.append((quota.dn, new_date))
             if action == DENY:
-                return Decision(DENY, f"group {quota.group} on {quota.printer}: {reason}", grace_dates=tuple(grace))
+                return Decision(DENY, f"group {quota.group} on {quota.printer}: {reason}",
+                                grace_dates=tuple(found.grace))
             if action == WARN:
-                actions.append(WARN)
-                reasons.append(f"group {quota.group} on {quota.printer}: {reason}")
+                found.add(WARN, f"group {quota.group} on {quota.printer}: {reason}")
+    return None
 
+
+def _check_user(user: User, printer: Printer, user_quotas: list[UserQuota], job_size: int, price: int,
+                limits: Limits, now: datetime, found: _Findings) -> None:
+    """The user's own limit: the balance, or the page quota on each printer of the chain."""
     if user.limit_by == "balance":
         if user.overcharge == 0:
-            action, reason = ALLOW, "free for this user (overcharge 0)"
+            found.add(ALLOW, "free for this user (overcharge 0)")
         else:
-            action, reason = check_balance(user.balance, price, limits)
-        actions.append(action)
-        reasons.append(reason)
-    else:
-        for quota in user_quotas:
-            action, reason, new_date = check_pages(quota.page_counter, quota.soft_limit, quota.hard_limit,
-                                                   quota.date_limit, job_size, limits, now)
-            if new_date:
-                grace.append((quota.dn, new_date))
-            actions.append(action)
-            reasons.append(f"{quota.printer}: {reason}" if quota.printer != printer.name else reason)
-    final = worst(*actions)
-    if final == ALLOW:
-        return Decision(ALLOW, reasons[-1] if reasons else "allowed", grace_dates=tuple(grace))
-    chosen = [r for a, r in zip(actions, reasons) if a == final]
-    return Decision(final, "; ".join(chosen), grace_dates=tuple(grace))
+            found.add(*check_balance(user.balance, price, limits))
+        return
+    for quota in user_quotas:
+        action, reason, new_date = check_pages(quota.page_counter, quota.soft_limit, quota.hard_limit,
+                                               quota.date_limit, job_size, limits, now)
+        if new_date:
+            found.grace.append((quota.dn, new_date))
+        found.add(action, f"{quota.printer}: {reason}" if quota.printer != printer.name else reason)
 
 
 def printer_ancestors(name: str, printers: dict[str, Printer]) -> list[str]:

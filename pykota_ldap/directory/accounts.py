@@ -5,27 +5,17 @@ account provisioning maintains (posixAccount / posixGroup, or groupOfNames with 
 """
 from __future__ import annotations
 
-from typing import Iterator, Mapping, Sequence, TypeVar
+from typing import Iterator, Mapping, Sequence
 
 from ldap3 import MODIFY_ADD, MODIFY_DELETE
 
 from ..model import Group, User
 from . import escaping as esc
-from .core import Attributes, Directory, Writer, first, first_int, values
+from .core import Attributes, Directory, Writer, first, first_int, values, written
 from .errors import AlreadyExists, AssertionFailed, DirectoryError, NotFound
 from .records import USER_ATTRS, user_from
 
 PK_ACCOUNT_ATTRS = ["pkLimitBy", "pkBalance", "pkLifeTimePaid", "pkOverCharge"]
-
-T = TypeVar("T")
-
-
-def _reread(found: T | None, what: str) -> T:
-    """An entry read again just after writing it: gone only if someone deleted it meanwhile."""
-    if found is None:
-        raise NotFound(f"{what} was deleted meanwhile")
-    return found
-
 
 # -- becoming managed --------------------------------------------------------------------------
 
@@ -101,7 +91,7 @@ def attach_user(d: Directory, name: str, limit_by: str = "quota", balance: int =
     new_entry = ((d.dn(s.userrdn, name, s.userbase), ["account", "pkAccount"], {s.userrdn: name, **pk_values})
                  if s.newuser == "below" else None)
     _attach_or_add(d, "user", name, get_user(d, name), "pkAccount", pk_values, s.userbase, new_entry)
-    return _reread(get_user(d, name), f"user {name}")
+    return written(get_user(d, name), f"user {name}")
 
 
 def detach_user(d: Directory, user: User) -> None:
@@ -227,7 +217,7 @@ def attach_group(d: Directory, name: str, limit_by: str = "quota", description: 
     new_entry = ((d.dn(s.grouprdn, name, s.groupbase), ["posixGroup", "pkGroup"],
                   {s.grouprdn: name, "gidNumber": 0, **pk_values}) if s.newgroup == "below" else None)
     _attach_or_add(d, "group", name, get_group(d, name), "pkGroup", pk_values, s.groupbase, new_entry)
-    return _reread(get_group(d, name), f"group {name}")
+    return written(get_group(d, name), f"group {name}")
 
 
 def detach_group(d: Directory, group: Group) -> None:

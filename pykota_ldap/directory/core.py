@@ -23,7 +23,7 @@ from ldap3.protocol.rfc4527 import post_read_control
 
 from ..config import LDAPSettings
 from .ber import encode_filter
-from .errors import AccessDenied, DirectoryUnavailable, error_for
+from .errors import AccessDenied, DirectoryUnavailable, NotFound, error_for
 from .escaping import dn_value
 from .wire import Wire
 
@@ -343,3 +343,10 @@ def first_int(entry: Mapping[str, list[str]], attribute: str, default: int | Non
 
 def values(entry: Mapping[str, list[str]], attribute: str) -> list[str]:
     return list(entry.get(attribute.lower(), ()))
+
+
+def written(found: T | None, what: str) -> T:
+    """An entry read back just after writing it: missing only if someone deleted it meanwhile."""
+    if found is None:
+        raise NotFound(f"{what} was deleted meanwhile")
+    return found

@@ -3,16 +3,24 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from typing import Any, Iterator
 
 from ldap3 import MODIFY_ADD, MODIFY_INCREMENT
 
 from ..model import BillingCode, Job, Payment
 from . import escaping as esc
-from .core import Directory, values
+from .core import Directory, Writer, values
 from .errors import AlreadyExists, DirectoryError
-from .records import (BILLING_ATTRS, JOB_ATTRS, PAYMENT_ATTRS, billing_code_from, job_attributes, job_from,
-                      payment_from, to_time)
+from .records import (
+    BILLING_ATTRS,
+    JOB_ATTRS,
+    PAYMENT_ATTRS,
+    billing_code_from,
+    job_attributes,
+    job_from,
+    payment_from,
+    to_time,
+)
 
 
 def new_name(prefix: str, when: datetime | None = None) -> str:
@@ -47,7 +55,8 @@ def apply_once(d: Directory, dn: str, deltas: dict[str, int], mark: str) -> bool
 
     If the mark is there already, the server refuses the whole modify (attributeOrValueExists)
     and nothing is counted: the charge was applied before. Returns False in that case."""
-    changes = {attr: [(MODIFY_INCREMENT, [int(delta)])] for attr, delta in deltas.items() if delta}
+    changes: dict[str, list[tuple[str, list[object]]]] = {
+        attr: [(MODIFY_INCREMENT, [int(delta)])] for attr, delta in deltas.items() if delta}
     changes["pkAppliedCharge"] = [(MODIFY_ADD, [mark])]
     try:
         d.modify(dn, changes, retry_safe=True)
@@ -119,7 +128,8 @@ def job_charged(d: Directory, name: str) -> bool:
     return d.read(job_dn(d, name), ["cn"]) is not None
 
 
-def history_filter(user=None, printer=None, hostname=None, billing_code=None, job_id=None, action=None,
+def history_filter(user: str | None = None, printer: str | None = None, hostname: str | None = None,
+                   billing_code: str | None = None, job_id: str | None = None, action: str | None = None,
                    start: datetime | None = None, end: datetime | None = None) -> str:
     """A server-side filter for the history: dates compared by the server (ordering index)."""
     parts = ["(objectClass=pkJob)"]
@@ -134,7 +144,8 @@ def history_filter(user=None, printer=None, hostname=None, billing_code=None, jo
     return esc.all_of(*parts)
 
 
-def find_jobs(d: Directory, **criteria) -> Iterator[Job]:
+def find_jobs(d: Directory, **criteria: Any) -> Iterator[Job]:
+    """Jobs matching history_filter's criteria (names are shell patterns), streamed."""
     for dn, entry in d.search_paged(d.settings.jobbase, history_filter(**criteria), JOB_ATTRS):
         yield job_from(dn, entry)
 
@@ -147,7 +158,7 @@ def last_job(d: Directory, printer: str, since: datetime) -> Job | None:
 
 # -- payments ----------------------------------------------------------------------------------
 
-def add_payment(d: Directory, user: str, amount: int, description: str | None = None,
+def add_payment(d: Writer, user: str, amount: int, description: str | None = None,
                 when: datetime | None = None, name: str | None = None) -> str:
     when = when or datetime.now(timezone.utc)
     name = name or new_name(user, when)
@@ -215,7 +226,7 @@ def delete_billing_code(d: Directory, code: BillingCode) -> None:
 
 # -- reports over a date window (dumpykota) ----------------------------------------------------
 
-def jobs_between(d: Directory, start: datetime | None, end: datetime | None, **criteria) -> Iterator[Job]:
+def jobs_between(d: Directory, start: datetime | None, end: datetime | None, **criteria: Any) -> Iterator[Job]:
     """Jobs in [start, end] (either may be None), streamed in bounded memory.
 
     The dates are compared here, not by the server: slapd 2.5 evaluates a range assertion on

@@ -71,8 +71,8 @@ class PipelinedWrites:
         if not requests:
             return []
         with self._target.wire(timeout=max(self._target.settings.timeout, 10) * 3) as wire:
-            ids, messages = zip(*(wire.message(operation, controls) for operation, controls, _ in requests))
-            answers = _exchange(wire, list(ids), list(messages))
+            framed = [wire.message(operation, controls) for operation, controls, _ in requests]
+            answers = _exchange(wire, [message_id for message_id, _ in framed], [message for _, message in framed])
         return [_outcome(answer, what) for answer, (_, _, what) in zip(answers, requests, strict=True)]
 
 

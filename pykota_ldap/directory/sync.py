@@ -37,7 +37,7 @@ def read_groups(d: Directory, names: Iterable[str]) -> list[Group]:
     """The groups with these names (managed or not), with their members as user names."""
     wanted = sorted(set(names), key=str.lower)
     s = d.settings
-    found = []
+    found: list[Group] = []
     for start in range(0, len(wanted), 200):          # keep each filter a reasonable size
         flt = esc.any_of(s.grouprdn, wanted[start:start + 200])
         found.extend(accounts.group_from_entry(d, dn, entry)
