@@ -14,6 +14,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import overload
 
 from . import money
 
@@ -122,6 +123,10 @@ class Config:
             return self._main.get("global", key).strip(), f"{self.path} [global]"
         return None, f"{self.path} [global]"
 
+    @overload
+    def get(self, key: str, default: None = None, printer: str | None = None) -> str | None: ...
+    @overload
+    def get(self, key: str, default: str, printer: str | None = None) -> str: ...
     def get(self, key: str, default: str | None = None, printer: str | None = None) -> str | None:
         value, _ = self.raw(key, printer)
         return default if value in (None, "") else value
@@ -210,7 +215,7 @@ class Config:
             if not uri.lower().startswith(("ldap://", "ldaps://", "ldapi://")):
                 raise self._bad("storageserver", None, uri, "ldap://, ldaps:// or ldapi:// URIs")
         base = self.require("storagename", form="the base DN, e.g. dc=example,dc=org")
-        if use_admin:
+        if use_admin and self._admin is not None:
             bind_dn = self._admin.get("global", "storageadmin", fallback="").strip() or None
             password = self._admin.get("global", "storageadminpw", fallback="").strip() or None
             if bind_dn is None:
