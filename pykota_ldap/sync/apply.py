@@ -115,7 +115,7 @@ def credit(d: Directory, user: str, dn: str, amount: int, allocation: Allocation
 
 
 def _user_steps(change: UserChange, now: datetime) -> list[Step]:
-    steps = []
+    steps: list[Step] = []
     name, dn = change.name, change.dn
     if change.attach:
         payments = [(p.name, p.amount, p.description) for p in change.attach.payments]
@@ -159,9 +159,9 @@ def run_batch(d: Directory, steps: list[Step]) -> Outcome:
     writes = PipelinedWrites(d)
     piped = [step for step in steps if isinstance(step, PipelinedStep)]
     alone = [step for step in steps if not isinstance(step, PipelinedStep)]
-    for step in piped:
-        step.write(writes)
-    retry = [step for step, error in zip(piped, writes.flush(), strict=True) if error is not None]
+    for pending in piped:
+        pending.write(writes)
+    retry: list[Step] = [step for step, error in zip(piped, writes.flush(), strict=True) if error is not None]
     outcome = Outcome(done=len(piped) - len(retry))
     for step in retry + alone:
         try:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from ..directory import Directory
 from ..directory import printers as printer_store
@@ -12,8 +12,10 @@ from .periods import period_of
 from .rules import SyncRules
 from .snapshot import Snapshot
 
+T = TypeVar("T")
 
-def _counted(items, progress):
+
+def _counted(items: Iterable[T], progress: Callable[[int], None]) -> Iterator[T]:
     for item in items:
         progress(1)
         yield item

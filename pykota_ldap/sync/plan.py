@@ -227,7 +227,8 @@ def _plan_user(account: User, rule: Rule, printers: list[str], quotas: dict[str,
 def _plan_attach(account: User, rule: Rule, now: datetime, allocation: DueAllocation | None,
                  paid: dict[str, Payment]) -> Attach:
     """pkAccount with the rule's limitby; its balance is the initial balance (and first allocation)."""
-    payments, balance = [], rule.initial_balance
+    payments: list[PaymentSpec] = []
+    balance = rule.initial_balance
     if rule.initial_balance:
         # Named after the entry itself: an interrupted attach is redone under the same name.
         key = account.uuid or f"{now:%Y%m%d%H%M%S}"
@@ -235,7 +236,7 @@ def _plan_attach(account: User, rule: Rule, now: datetime, allocation: DueAlloca
                                     f"initial balance (pksync rule {rule.label})"))
     if allocation:
         written = paid.get(allocation.name.lower())     # by an interrupted attach: same amount
-        credit = written.amount if written else allocation_credit(balance, rule.allocation)
+        credit = written.amount if written else allocation_credit(balance, allocation.allocation)
         if credit:
             payments.append(PaymentSpec(allocation.name, credit, allocation.description))
             balance += credit
@@ -256,13 +257,13 @@ def _plan_managed(change: UserChange, account: User, options: Options, allocatio
         return
     written = paid.get(allocation.name.lower())
     if written is None:
-        credit = allocation_credit(account.balance, rule.allocation)
+        credit = allocation_credit(account.balance, allocation.allocation)
         if credit:
-            change.credit = Credit(credit, rule.allocation.cap,
+            change.credit = Credit(credit, allocation.allocation.cap,
                                    PaymentSpec(allocation.name, credit, allocation.description),
                                    account.lifetime_paid)
     elif _unapplied(written, account):
-        change.credit = Credit(written.amount, rule.allocation.cap,
+        change.credit = Credit(written.amount, allocation.allocation.cap,
                                PaymentSpec(allocation.name, written.amount, allocation.description),
                                account.lifetime_paid, resume=True)
 
@@ -290,6 +291,7 @@ def _note_differs(plan: Plan, name: str) -> None:
 
 @dataclass(frozen=True)
 class DueAllocation:
+    allocation: Allocation
     name: str              # the payment entry's name: user + period
     description: str
 
@@ -299,7 +301,7 @@ def _due_allocation(account: User, rule: Rule, now: datetime, options: Options) 
     if not options.allocate or rule.allocation is None:
         return None
     period = period_of(rule.allocation.period, now)
-    return DueAllocation(allocation_payment_name(account.name, period.kind, period.key),
+    return DueAllocation(rule.allocation, allocation_payment_name(account.name, period.kind, period.key),
                          f"{period.label} (pksync rule {rule.label})")
 
 
@@ -310,4 +312,4 @@ def _unapplied(payment: Payment, account: User) -> bool:
     """A credit whose payment was written but whose increment was not (a run stopped between the
     two): the payment says what pkLifeTimePaid was before, and it has not moved since."""
     match = _WITNESS.search(payment.description or "")
-    return bool(match) and payment.amount > 0 and int(match[1]) == account.lifetime_paid
+    return match is not None and payment.amount > 0 and int(match[1]) == account.lifetime_paid
