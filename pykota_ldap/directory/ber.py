@@ -179,24 +179,31 @@ def children(data: bytes, start: int, end: int) -> Iterator[Element]:
 
 
 def envelope(message: bytes) -> tuple[int, Element, int]:
-    """(messageID, the protocolOp element, end of the message's content): what every answer has."""
-    _, start, end = element(message, 0)
-    _, id_start, id_end = element(message, start)
-    return int.from_bytes(message[id_start:id_end], "big"), element(message, id_end), end
+    """(messageID, the protocolOp element, end of the message's content): what every answer has.
+    One call per message received: read_tlv is called directly."""
+    outer = read_tlv(message, 0)
+    message_id = read_tlv(message, outer[1]) if outer else None
+    operation = read_tlv(message, message_id[2]) if message_id else None
+    if outer is None or message_id is None or operation is None:
+        raise ValueError("truncated LDAP message")
+    return int.from_bytes(message[message_id[1]:message_id[2]], "big"), operation, outer[2]
 
 
 def parse_response(message: bytes) -> dict[str, Any]:
     """messageID, the operation's tag, resultCode, diagnosticMessage and (extended) responseValue;
     the same keys as ldap3's result (result, description, message), for errors.error_for."""
     message_id, (op_tag, op_start, op_end), _ = envelope(message)
-    _, code_start, code_end = element(message, op_start)
-    _, dn_start, dn_end = element(message, code_end)
-    _, diag_start, diag_end = element(message, dn_end)
-    code = int.from_bytes(message[code_start:code_end], "big")
-    response: dict[str, Any] = {"message_id": message_id, "tag": op_tag, "result": code,
-                                "description": RESULT_CODES.get(code, str(code)),
-                                "message": message[diag_start:diag_end].decode("utf-8", "replace"), "value": None}
-    pos = diag_end
+    code = read_tlv(message, op_start)
+    matched_dn = read_tlv(message, code[2]) if code else None
+    diagnostic = read_tlv(message, matched_dn[2]) if matched_dn else None
+    if code is None or diagnostic is None:
+        raise ValueError("truncated LDAP result")
+    result = int.from_bytes(message[code[1]:code[2]], "big")
+    response: dict[str, Any] = {"message_id": message_id, "tag": op_tag, "result": result,
+                                "description": RESULT_CODES.get(result, str(result)),
+                                "message": message[diagnostic[1]:diagnostic[2]].decode("utf-8", "replace"),
+                                "value": None}
+    pos = diagnostic[2]
     while pos < op_end:                      # referral [3], responseName [10], responseValue [11]
         tag, value_start, value_end = element(message, pos)
         if tag == 0x8B:

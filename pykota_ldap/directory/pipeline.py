@@ -16,6 +16,7 @@ time leaves back-mdb unable to read what is written next (see docs/sync.md).
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Mapping
 
 from ..config import LDAPSettings
@@ -49,7 +50,7 @@ class PipelinedWrites:
         self._requests.append((operation, [], f"adding {dn}"))
 
     def modify(self, dn: str, changes: Changes, assertion: str | None = None) -> None:
-        controls = [control(ASSERTION_OID, True, encode_filter(assertion))] if assertion else []
+        controls = [_assertion_control(assertion)] if assertion else []
         self._requests.append((modify_request(dn, changes), controls, f"modifying {dn}"))
 
     def replace(self, dn: str, values: Mapping[str, object], assertion: str | None = None) -> None:
@@ -76,6 +77,12 @@ class PipelinedWrites:
         return [_outcome(answer, what) for answer, (_, _, what) in zip(answers, requests, strict=True)]
 
 
+@lru_cache(maxsize=64)
+def _assertion_control(filter_text: str) -> bytes:
+    """A handful of distinct assertions come back for every entry: each is encoded once."""
+    return control(ASSERTION_OID, True, encode_filter(filter_text))
+
+
 def _outcome(answer: dict[str, Any], what: str) -> DirectoryError | None:
     if answer["result"] == 0 or (answer["result"] == 32 and answer["tag"] == DELETE_RESPONSE):
         return None
@@ -86,10 +93,10 @@ def _exchange(wire: Wire, ids: list[int], messages: list[bytes]) -> list[dict[st
     """Send the messages, at most WINDOW of them unanswered at a time; their answers, in order."""
     wanted = set(ids)
     answers: dict[int, dict[str, Any]] = {}
-    incoming, sent = wire.read_messages(), 0
-    while len(answers) < len(ids):
-        if sent < len(messages) and sent - len(answers) < WINDOW:
-            upto = min(len(messages), len(answers) + WINDOW)
+    incoming, sent, total = wire.read_messages(), 0, len(messages)
+    while (received := len(answers)) < total:
+        if sent < total and sent - received < WINDOW:
+            upto = min(total, received + WINDOW)
             wire.send(messages[sent:upto])
             sent = upto
             continue

@@ -55,14 +55,19 @@ def _bool(entry: Attributes, attr: str) -> bool:
     return value.upper() == "TRUE" if value is not None else False
 
 
+def account_from(dn: str, name: str, entry: Attributes) -> User:
+    """What pkAccount holds on a user entry, and its entryUUID: all pksync reads of every user
+    (what was not read keeps the model's default)."""
+    return User(name=name, dn=dn, managed="pkaccount" in {c.lower() for c in values(entry, "objectClass")},
+                limit_by=(first(entry, "pkLimitBy") or "quota").lower(), balance=first_int(entry, "pkBalance", 0),
+                lifetime_paid=first_int(entry, "pkLifeTimePaid", 0), uuid=first(entry, "entryUUID", ""))
+
+
 def user_from(dn: str, name: str, entry: Attributes, mail_attr: str = "mail") -> User:
-    """A user entry; what was not asked for (e.g. entryUUID, mail) keeps the model's default."""
-    classes = {c.lower() for c in values(entry, "objectClass")}
-    return User(name=name, dn=dn, managed="pkaccount" in classes,
-                limit_by=(first(entry, "pkLimitBy") or "quota").lower(),
-                balance=first_int(entry, "pkBalance", 0), lifetime_paid=first_int(entry, "pkLifeTimePaid", 0),
-                overcharge=first_int(entry, "pkOverCharge", 1000), description=first(entry, "description"),
-                email=first(entry, mail_attr), uuid=first(entry, "entryUUID", ""))
+    user = account_from(dn, name, entry)
+    user.overcharge = first_int(entry, "pkOverCharge", 1000)
+    user.description, user.email = first(entry, "description"), first(entry, mail_attr)
+    return user
 
 
 def printer_from(dn: str, entry: Attributes, member_names: list[str]) -> Printer:
@@ -73,8 +78,13 @@ def printer_from(dn: str, entry: Attributes, member_names: list[str]) -> Printer
                    page_counter=first_int(entry, "pkPrinterPageCounter"))
 
 
+def quota_limits_from(dn: str, entry: Attributes) -> UserQuota:
+    """A user quota entry read for its limits only (pksync, over every entry): the counters stay at 0."""
+    return UserQuota(first(entry, "pkUserName", ""), first(entry, "pkPrinterName", ""), dn,
+                     first_int(entry, "pkSoftLimit"), first_int(entry, "pkHardLimit"))
+
+
 def user_quota_from(dn: str, entry: Attributes) -> UserQuota:
-    """A user quota entry; counters not asked for (pksync reads limits only) stay at 0."""
     return UserQuota(user=_required(dn, entry, "pkUserName"), printer=_required(dn, entry, "pkPrinterName"), dn=dn,
                      soft_limit=first_int(entry, "pkSoftLimit"), hard_limit=first_int(entry, "pkHardLimit"),
                      date_limit=from_time(first(entry, "pkDateLimit")),

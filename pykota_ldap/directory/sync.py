@@ -14,10 +14,10 @@ from typing import Iterable, Iterator
 from ..model import Group, Payment, User, UserQuota
 from . import accounts, history
 from . import escaping as esc
-from .core import Directory, Writer, first_int
+from .core import Directory, Writer, first, first_int
 from .errors import AlreadyExists, AssertionFailed, NotFound
 from .fastsearch import search_paged_fast
-from .records import PAYMENT_ATTRS, payment_from, to_time, user_quota_from
+from .records import PAYMENT_ATTRS, account_from, payment_from, quota_limits_from, to_time
 
 ACCOUNT_ATTRS = ["objectClass", "pkLimitBy", "pkBalance", "pkLifeTimePaid", "entryUUID"]
 QUOTA_LIMIT_ATTRS = ["pkUserName", "pkPrinterName", "pkSoftLimit", "pkHardLimit"]
@@ -30,7 +30,7 @@ def read_accounts(d: Directory, userfilter: str) -> Iterator[User]:
     rdn = d.settings.userrdn
     flt = esc.all_of(userfilter, f"({rdn}=*)")
     for dn, entry in search_paged_fast(d, d.settings.userbase, flt, [rdn] + ACCOUNT_ATTRS):
-        yield accounts.user_from_entry(d, dn, entry)
+        yield account_from(dn, first(entry, rdn, ""), entry)
 
 
 def read_groups(d: Directory, names: Iterable[str]) -> list[Group]:
@@ -46,9 +46,9 @@ def read_groups(d: Directory, names: Iterable[str]) -> list[Group]:
 
 
 def read_quota_limits(d: Directory) -> Iterator[UserQuota]:
-    """Every user quota entry, limits only: the counters are none of pksync's business (left at 0)."""
+    """Every user quota entry, limits only: the counters are none of pksync's business."""
     for dn, entry in search_paged_fast(d, d.settings.userquotabase, "(objectClass=pkUserQuota)", QUOTA_LIMIT_ATTRS):
-        yield user_quota_from(dn, entry)
+        yield quota_limits_from(dn, entry)
 
 
 def read_payments(d: Directory, since: datetime) -> dict[str, Payment]:

@@ -54,7 +54,7 @@ class Meanwhile(Exception):
     """A step found the directory changed since the plan and did what was still right; str: what."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Step:
     """One write of the plan. `write` makes it (a partial of a module-level function: steps are
     sent to worker processes); `done_if` is the error that means someone else did it first, and
@@ -78,7 +78,7 @@ class Step:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass
 class PipelinedStep(Step):
     """A step that is one LDAP operation: sent with others through a pipelined writer, and tried
     again alone if it fails there."""
