@@ -151,6 +151,14 @@ class _Findings:
         self.actions.append(action)
         self.reasons.append(reason)
 
+    def pages(self, quota: UserQuota | GroupQuota, job_size: int, limits: Limits, now: datetime) -> tuple[str, str]:
+        """check_pages on a quota entry; the grace period it starts is kept to be stored."""
+        action, reason, new_date = check_pages(quota.page_counter, quota.soft_limit, quota.hard_limit,
+                                               quota.date_limit, job_size, limits, now)
+        if new_date:
+            self.grace.append((quota.dn, new_date))
+        return action, reason
+
 
 def _before_limits(user: User, printer: Printer, user_quotas: list[UserQuota], job_size: int) -> Decision | None:
     """What is decided before any limit is looked at: passthrough, noprint, job sizes, no limits."""
@@ -179,14 +187,10 @@ def _check_groups(groups: list[GroupState], job_size: int, price: int, limits: L
         if group.limit_by == "noquota":
             continue
         for quota in group.quotas:
-            new_date = None
             if group.limit_by == "balance":
                 action, reason = check_balance(group.balance, price, limits)
             else:
-                action, reason, new_date = check_pages(quota.page_counter, quota.soft_limit, quota.hard_limit,
-                                                       quota.date_limit, job_size, limits, now)
-            if new_date:
-                found.grace.append((quota.dn, new_date))
+                action, reason = found.pages(quota, job_size, limits, now)
             if action == DENY:
                 return Decision(DENY, f"group {quota.group} on {quota.printer}: {reason}",
                                 grace_dates=tuple(found.grace))
@@ -205,10 +209,7 @@ def _check_user(user: User, printer: Printer, user_quotas: list[UserQuota], job_
             found.add(*check_balance(user.balance, price, limits))
         return
     for quota in user_quotas:
-        action, reason, new_date = check_pages(quota.page_counter, quota.soft_limit, quota.hard_limit,
-                                               quota.date_limit, job_size, limits, now)
-        if new_date:
-            found.grace.append((quota.dn, new_date))
+        action, reason = found.pages(quota, job_size, limits, now)
         found.add(action, f"{quota.printer}: {reason}" if quota.printer != printer.name else reason)
 
 

@@ -137,11 +137,12 @@ def history_filter(user: str | None = None, printer: str | None = None, hostname
                         ("pkBillingCode", billing_code), ("pkJobId", job_id), ("pkAction", action)):
         if value:
             parts.append(esc.pattern_filter(attr, value))
-    if start:
-        parts.append(f"(pkJobDate>={to_time(start)})")
-    if end:
-        parts.append(f"(pkJobDate<={to_time(end)})")
-    return esc.all_of(*parts)
+    return esc.all_of(*parts, *_between("pkJobDate", start, end))
+
+
+def _between(attribute: str, start: datetime | None, end: datetime | None) -> list[str]:
+    """Date bounds compared by the server (either may be None: no bound)."""
+    return ([f"({attribute}>={to_time(start)})"] if start else []) + ([f"({attribute}<={to_time(end)})"] if end else [])
 
 
 def find_jobs(d: Directory, **criteria: Any) -> Iterator[Job]:
@@ -173,11 +174,8 @@ def find_payments(d: Directory, user: str | None = None, start: datetime | None 
     parts = ["(objectClass=pkPayment)"]
     if user:
         parts.append(esc.pattern_filter("pkUserName", user))
-    if start:
-        parts.append(f"(pkPaymentDate>={to_time(start)})")
-    if end:
-        parts.append(f"(pkPaymentDate<={to_time(end)})")
-    for dn, entry in d.search_paged(d.settings.paymentbase, esc.all_of(*parts), PAYMENT_ATTRS):
+    flt = esc.all_of(*parts, *_between("pkPaymentDate", start, end))
+    for dn, entry in d.search_paged(d.settings.paymentbase, flt, PAYMENT_ATTRS):
         yield payment_from(dn, entry)
 
 
