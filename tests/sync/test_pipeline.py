@@ -80,3 +80,11 @@ def test_fast_paged_search_reads_what_ldap3_reads(sync, directory):
     with pytest.raises(NotFound):
         list(search_paged_fast(directory, "ou=nowhere,dc=example,dc=org", "(uid=*)", ["uid"]))
     assert directory.read(f"uid=toto,{PEOPLE}", ["uid"]) == {"uid": ["toto"]}
+
+
+def test_fast_paged_search_reads_answers_split_across_receives(sync, directory):
+    # 20 entries of 30 kB: one page is several socket reads, and entries straddle them.
+    big = "x" * 30000
+    sync.add("".join(new_user(f"big{i}", 30000 + i, f"description: {big}{i}\n") for i in range(20)))
+    found = search_paged_fast(directory, PEOPLE, "(uid=big*)", ["uid", "description"])
+    assert {e["uid"][0]: e["description"] for _, e in found} == {f"big{i}": [f"{big}{i}"] for i in range(20)}
