@@ -90,8 +90,10 @@ def _text(value: object) -> str:
 
 
 def _attributes(raw: Mapping[str, Any]) -> Attributes:
-    """ldap3's attributes of an entry as every reader here takes them."""
-    return {name.lower(): [_text(v) for v in (vals if isinstance(vals, list) else [] if vals is None else [vals])]
+    """ldap3's attributes of an entry as every reader here takes them (its values are nearly always
+    text already: large groups have thousands)."""
+    return {name.lower(): [v if isinstance(v, str) else _text(v)
+                           for v in (vals if isinstance(vals, list) else [] if vals is None else [vals])]
             for name, vals in raw.items()}
 
 
