@@ -12,6 +12,7 @@ from typing import Any, Iterator
 from .ber import children, control, element, envelope, integer, octets, parse_response, search_request, sequence
 from .core import PAGED_OID, Directory, Entry
 from .errors import error_for
+from .wire import Wire
 
 SEARCH_RESULT_ENTRY, SEARCH_RESULT_DONE, CONTROLS = 0x64, 0x65, 0xA0
 
@@ -55,7 +56,7 @@ def search_paged_fast(d: Directory, base: str, filter_text: str | bytes, attribu
         with d.wire() as wire:
             message_id, message = wire.message(request, [_paged_control(page_size, cookie)])
             wire.send([message])
-            entries, done, cookie = _read_page(wire.read_messages(), message_id)
+            entries, done, cookie = _read_page(wire, message_id)
         if done["result"] != 0:
             raise error_for(done, f"search under {base}")
         yield from entries
@@ -63,20 +64,20 @@ def search_paged_fast(d: Directory, base: str, filter_text: str | bytes, attribu
             return
 
 
-def _read_page(messages: Iterator[bytes], message_id: int) -> tuple[list[Entry], dict[str, Any], bytes]:
+def _read_page(wire: Wire, message_id: int) -> tuple[list[Entry], dict[str, Any], bytes]:
     """The entries of one page, the search's result, and the cookie for the next page."""
     entries = []
     while True:
-        message = next(messages)
-        answer_id, (op_tag, op_start, op_end), end = envelope(message)
-        if answer_id != message_id:
-            continue
-        if op_tag == SEARCH_RESULT_ENTRY:
-            entries.append(_entry(message, op_start, op_end))
-        elif op_tag == SEARCH_RESULT_DONE:          # then the paged-results control
-            cookie = b""
-            if op_end < end:
-                controls_tag, controls_start, controls_end = element(message, op_end)
-                if controls_tag == CONTROLS:
-                    cookie = _paged_cookie(message, controls_start, controls_end)
-            return entries, parse_response(message), cookie
+        for message in wire.receive():
+            answer_id, (op_tag, op_start, op_end), end = envelope(message)
+            if answer_id != message_id:
+                continue
+            if op_tag == SEARCH_RESULT_ENTRY:
+                entries.append(_entry(message, op_start, op_end))
+            elif op_tag == SEARCH_RESULT_DONE:          # then the paged-results control
+                cookie = b""
+                if op_end < end:
+                    controls_tag, controls_start, controls_end = element(message, op_end)
+                    if controls_tag == CONTROLS:
+                        cookie = _paged_cookie(message, controls_start, controls_end)
+                return entries, parse_response(message), cookie

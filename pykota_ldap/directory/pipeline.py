@@ -93,14 +93,15 @@ def _exchange(wire: Wire, ids: list[int], messages: list[bytes]) -> list[dict[st
     """Send the messages, at most WINDOW of them unanswered at a time; their answers, in order."""
     wanted = set(ids)
     answers: dict[int, dict[str, Any]] = {}
-    incoming, sent, total = wire.read_messages(), 0, len(messages)
+    sent, total = 0, len(messages)
     while (received := len(answers)) < total:
         if sent < total and sent - received < WINDOW:
             upto = min(total, received + WINDOW)
             wire.send(messages[sent:upto])
             sent = upto
             continue
-        response = parse_response(next(incoming))
-        if response["message_id"] in wanted:
-            answers[response["message_id"]] = response
+        for message in wire.receive():
+            response = parse_response(message)
+            if response["message_id"] in wanted:
+                answers[response["message_id"]] = response
     return [answers[message_id] for message_id in ids]

@@ -7,7 +7,7 @@ whole LDAP messages, however the bytes arrive.
 from __future__ import annotations
 
 import socket
-from typing import Iterator, Sequence
+from typing import Sequence
 
 from ldap3.core.server import Server
 
@@ -19,7 +19,7 @@ RECEIVE_SIZE = 262144
 class Wire:
     def __init__(self, connection_socket: socket.socket) -> None:
         self._socket = connection_socket
-        self._incoming = self._receive()
+        self._buffer = b""                  # received, not yet a whole message
         self.sent = 0                       # messages sent: Directory.operations counts them
 
     def message(self, operation: bytes, controls: Sequence[bytes] = ()) -> tuple[int, bytes]:
@@ -31,18 +31,20 @@ class Wire:
         self._socket.sendall(b"".join(messages))
         self.sent += len(messages)
 
-    def read_messages(self) -> Iterator[bytes]:
-        """The answers, one whole LDAPMessage each, in the order they arrive; waits for more.
-        The same iterator on every call: what was received past one answer is kept for the next."""
-        return self._incoming
-
-    def _receive(self) -> Iterator[bytes]:
-        buffer, pos = b"", 0
+    def receive(self) -> list[bytes]:
+        """Every answer received whole so far (one LDAPMessage each, in order), waiting for one if
+        there is none yet; OSError when the server closes the connection. All of them at once:
+        a pipelined writer sends its next requests together, not one small packet per answer."""
+        buffer = self._buffer
         while True:
+            messages, pos = [], 0
             while (found := ber.read_tlv(buffer, pos)) is not None:
-                start, pos = pos, found[2]
-                yield buffer[start:pos]
+                messages.append(buffer[pos:found[2]])
+                pos = found[2]
+            if messages:
+                self._buffer = buffer[pos:]
+                return messages
             chunk = self._socket.recv(RECEIVE_SIZE)
             if not chunk:
                 raise OSError("the server closed the connection")
-            buffer, pos = buffer[pos:] + chunk, 0
+            buffer += chunk
