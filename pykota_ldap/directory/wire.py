@@ -17,6 +17,8 @@ RECEIVE_SIZE = 262144
 
 
 class Wire:
+    """One exchange on the socket: messages out, whole answers in."""
+
     def __init__(self, connection_socket: socket.socket) -> None:
         self._socket = connection_socket
         self._buffer = b""                  # received, not yet a whole message
