@@ -69,6 +69,11 @@ def assertion_control(filter_text: str) -> Any:
     return build_control(ASSERTION_OID, True, encode_filter(filter_text), encode_control_value=False)
 
 
+def entry_dn(rdn_attr: str, value: str, base: str) -> str:
+    """The DN of the entry called `value` under base (the value escaped, RFC 4514)."""
+    return f"{rdn_attr}={dn_value(value)},{base}"
+
+
 def replace_changes(values: Mapping[str, object]) -> dict[str, list[tuple[str, list[object]]]]:
     """The changes that set plain attributes (None: remove the attribute, a list: several values)."""
     changes: dict[str, list[tuple[str, list[object]]]] = {}
@@ -318,8 +323,7 @@ class Directory:
             raise error_for(result, f"deleting {dn}")
 
     # -- DN helpers ----------------------------------------------------------------------------
-    def dn(self, rdn_attr: str, value: str, base: str) -> str:
-        return f"{rdn_attr}={dn_value(value)},{base}"
+    dn = staticmethod(entry_dn)
 
 
 # -- reading entries ---------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from typing import Any, Mapping
 
 from ..config import LDAPSettings
 from .ber import add_request, control, delete_request, encode_filter, modify_request, parse_response
-from .core import ASSERTION_OID, Changes, Directory, present, replace_changes
+from .core import ASSERTION_OID, Changes, Directory, entry_dn, present, replace_changes
 from .errors import DirectoryError, error_for
 from .wire import Wire
 
@@ -34,16 +34,12 @@ DELETE_RESPONSE = 0x6B
 class PipelinedWrites:
     """Records writes made through the Writer methods; flush() sends them."""
 
+    dn = staticmethod(entry_dn)
+
     def __init__(self, directory: Directory):
+        self.settings: LDAPSettings = directory.settings
         self._target = directory
         self._requests: list[tuple[bytes, list[bytes], str]] = []   # (operation, controls, what)
-
-    @property
-    def settings(self) -> LDAPSettings:
-        return self._target.settings
-
-    def dn(self, rdn_attr: str, value: str, base: str) -> str:
-        return self._target.dn(rdn_attr, value, base)
 
     def add(self, dn: str, object_classes: list[str], attributes: Mapping[str, object]) -> None:
         operation = add_request(dn, {"objectClass": object_classes, **present(attributes)})
