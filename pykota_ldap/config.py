@@ -124,10 +124,9 @@ class Config:
         return None, f"{self.path} [global]"
 
     @overload
-    def get(self, key: str, default: str, printer: str | None = None) -> str: ...
-    @overload
     def get(self, key: str, default: None = None, printer: str | None = None) -> str | None: ...
-
+    @overload
+    def get(self, key: str, default: str, printer: str | None = None) -> str: ...
     def get(self, key: str, default: str | None = None, printer: str | None = None) -> str | None:
         value, _ = self.raw(key, printer)
         return default if value in (None, "") else value
@@ -216,10 +215,9 @@ class Config:
             if not uri.lower().startswith(("ldap://", "ldaps://", "ldapi://")):
                 raise self._bad("storageserver", None, uri, "ldap://, ldaps:// or ldapi:// URIs")
         base = self.require("storagename", form="the base DN, e.g. dc=example,dc=org")
-        admin_ini = self._admin if use_admin else None      # not None: checked above
-        if admin_ini is not None:
-            bind_dn = admin_ini.get("global", "storageadmin", fallback="").strip() or None
-            password = admin_ini.get("global", "storageadminpw", fallback="").strip() or None
+        if use_admin and self._admin is not None:
+            bind_dn = self._admin.get("global", "storageadmin", fallback="").strip() or None
+            password = self._admin.get("global", "storageadminpw", fallback="").strip() or None
             if bind_dn is None:
                 raise ConfigError(f"{self.admin_path} [global]: missing key 'storageadmin' (expected a bind DN)")
         else:

@@ -37,6 +37,7 @@ class User:
     overcharge: int = 1000           # factor in thousandths
     description: str | None = None
     email: str | None = None
+    uuid: str = ""                   # entryUUID, when read: tells two entries of the same name apart
 
 
 @dataclass
@@ -137,6 +138,7 @@ class Payment:
     date: datetime
     description: str | None = None
     dn: str | None = None
+    name: str | None = None          # the entry's cn, unique (for pksync's allocations, the exactly-once key)
 
 
 @dataclass

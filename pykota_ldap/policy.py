@@ -74,7 +74,7 @@ def check_pages(counter: int, soft: int | None, hard: int | None, date_limit: da
         date_limit = new_date = now + timedelta(days=limits.grace_delay_days)
     if now < date_limit:
         return (Action.WARN, f"soft limit of {soft} pages passed ({counter} used); "
-                             f"grace until {date_limit:%Y-%m-%d %H:%M} UTC", new_date)
+                      f"grace until {date_limit:%Y-%m-%d %H:%M} UTC", new_date)
     return Action.DENY, f"soft limit of {soft} pages passed and the grace period ended ({counter} used)", new_date
 
 
@@ -123,6 +123,44 @@ def decide(user: User, printer: Printer, user_quotas: list[UserQuota], groups: l
     user_quotas: the user's entries on this printer and on the printer groups above it (the
     caller has applied `policy` when the entry on the printer itself is missing).
     """
+    decided = _before_limits(user, printer, user_quotas, job_size)
+    if decided:
+        return decided
+    found = _Findings()
+    denied = _check_groups(groups, job_size, price, limits, now, found)
+    if denied:
+        return denied
+    _check_user(user, printer, user_quotas, job_size, price, limits, now, found)
+    final = worst(*found.actions)
+    if final == Action.ALLOW:
+        return Decision(Action.ALLOW, found.reasons[-1] if found.reasons else "allowed", grace_dates=tuple(found.grace))
+    chosen = [r for a, r in zip(found.actions, found.reasons, strict=True) if a == final]
+    return Decision(final, "; ".join(chosen), grace_dates=tuple(found.grace))
+
+
+@dataclass
+class _Findings:
+    """The checks made so far: an action and its reason each, and the grace dates to store."""
+
+    actions: list[Action] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    grace: list[tuple[str, datetime]] = field(default_factory=list)
+
+    def add(self, action: Action, reason: str) -> None:
+        self.actions.append(action)
+        self.reasons.append(reason)
+
+    def pages(self, quota: UserQuota | GroupQuota, job_size: int, limits: Limits, now: datetime) -> tuple[Action, str]:
+        """check_pages on a quota entry; the grace period it starts is kept to be stored."""
+        action, reason, new_date = check_pages(quota.page_counter, quota.soft_limit, quota.hard_limit,
+                                               quota.date_limit, job_size, limits, now)
+        if new_date:
+            self.grace.append((quota.dn, new_date))
+        return action, reason
+
+
+def _before_limits(user: User, printer: Printer, user_quotas: list[UserQuota], job_size: int) -> Decision | None:
+    """What is decided before any limit is looked at: passthrough, noprint, job sizes, no limits."""
     if printer.passthrough:
         return Decision(Action.ALLOW, f"printer {printer.name} is in passthrough mode", charge=False)
     if user.limit_by == "noprint":
@@ -138,50 +176,40 @@ def decide(user: User, printer: Printer, user_quotas: list[UserQuota], groups: l
         return Decision(Action.ALLOW, "not counted (nochange)", charge=False)
     if user.limit_by == "noquota":
         return Decision(Action.ALLOW, "no limit (noquota)")
+    return None
 
-    actions: list[Action] = []
-    reasons: list[str] = []
-    grace: list[tuple[str, datetime]] = []
+
+def _check_groups(groups: list[GroupState], job_size: int, price: int, limits: Limits, now: datetime,
+                  found: _Findings) -> Decision | None:
+    """The user's groups' limits: the first one that denies decides; warnings are kept."""
     for group in groups:
         if group.limit_by == "noquota":
             continue
-        for group_quota in group.quotas:
-            new_date: datetime | None = None
+        for quota in group.quotas:
             if group.limit_by == "balance":
                 action, reason = check_balance(group.balance, price, limits)
             else:
-                action, reason, new_date = check_pages(group_quota.page_counter, group_quota.soft_limit,
-                                                       group_quota.hard_limit, group_quota.date_limit, job_size,
-                                                       limits, now)
-            if new_date:
-                grace.append((group_quota.dn, new_date))
-            where = f"group {group_quota.group} on {group_quota.printer}"
+                action, reason = found.pages(quota, job_size, limits, now)
             if action == Action.DENY:
-                return Decision(Action.DENY, f"{where}: {reason}", grace_dates=tuple(grace))
+                return Decision(Action.DENY, f"group {quota.group} on {quota.printer}: {reason}",
+                                grace_dates=tuple(found.grace))
             if action == Action.WARN:
-                actions.append(Action.WARN)
-                reasons.append(f"{where}: {reason}")
+                found.add(Action.WARN, f"group {quota.group} on {quota.printer}: {reason}")
+    return None
 
+
+def _check_user(user: User, printer: Printer, user_quotas: list[UserQuota], job_size: int, price: int,
+                limits: Limits, now: datetime, found: _Findings) -> None:
+    """The user's own limit: the balance, or the page quota on each printer of the chain."""
     if user.limit_by == "balance":
         if user.overcharge == 0:
-            action, reason = Action.ALLOW, "free for this user (overcharge 0)"
+            found.add(Action.ALLOW, "free for this user (overcharge 0)")
         else:
-            action, reason = check_balance(user.balance, price, limits)
-        actions.append(action)
-        reasons.append(reason)
-    else:
-        for quota in user_quotas:
-            action, reason, new_date = check_pages(quota.page_counter, quota.soft_limit, quota.hard_limit,
-                                                   quota.date_limit, job_size, limits, now)
-            if new_date:
-                grace.append((quota.dn, new_date))
-            actions.append(action)
-            reasons.append(f"{quota.printer}: {reason}" if quota.printer != printer.name else reason)
-    final = worst(*actions)
-    if final == Action.ALLOW:
-        return Decision(Action.ALLOW, reasons[-1] if reasons else "allowed", grace_dates=tuple(grace))
-    chosen = [r for a, r in zip(actions, reasons, strict=True) if a == final]
-    return Decision(final, "; ".join(chosen), grace_dates=tuple(grace))
+            found.add(*check_balance(user.balance, price, limits))
+        return
+    for quota in user_quotas:
+        action, reason = found.pages(quota, job_size, limits, now)
+        found.add(action, f"{quota.printer}: {reason}" if quota.printer != printer.name else reason)
 
 
 def printer_ancestors(name: str, printers: dict[str, Printer]) -> list[str]:

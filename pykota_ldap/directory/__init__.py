@@ -2,8 +2,15 @@
 and the area modules (accounts, printers, quotas, history, jobcontext) for what they mean."""
 from ..config import Config
 from .core import Directory
-from .errors import (AccessDenied, AlreadyExists, AssertionFailed, DirectoryError, DirectoryUnavailable,
-                     NotFound, SchemaMissing)
+from .errors import (
+    AccessDenied,
+    AlreadyExists,
+    AssertionFailed,
+    DirectoryError,
+    DirectoryUnavailable,
+    NotFound,
+    SchemaMissing,
+)
 
 
 def open_directory(config: Config, admin: bool | None = None) -> Directory:

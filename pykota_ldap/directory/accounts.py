@@ -5,34 +5,70 @@ account provisioning maintains (posixAccount / posixGroup, or groupOfNames with 
 """
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Mapping, Sequence
 
 from ldap3 import MODIFY_ADD, MODIFY_DELETE
 
 from ..model import Group, User
 from . import escaping as esc
-from .core import Directory, first, values
-from .errors import AlreadyExists, DirectoryError, NotFound
+from .core import Attributes, Directory, Writer, first, first_int, values, written
+from .errors import AlreadyExists, AssertionFailed, DirectoryError, NotFound
 from .records import USER_ATTRS, user_from
 
 PK_ACCOUNT_ATTRS = ["pkLimitBy", "pkBalance", "pkLifeTimePaid", "pkOverCharge"]
 
+# -- becoming managed --------------------------------------------------------------------------
+
+def account_values(limit_by: str, balance: int, lifetime_paid: int, overcharge: int = 1000,
+                   description: str | None = None) -> dict[str, object]:
+    """What pkAccount holds when attached: the counters start with a value, so that
+    Modify-Increment works on them."""
+    pk_values: dict[str, object] = {"pkLimitBy": limit_by, "pkBalance": balance, "pkLifeTimePaid": lifetime_paid,
+                                    "pkOverCharge": overcharge}
+    if description:
+        pk_values["description"] = description
+    return pk_values
+
+
+def attach_class(d: Writer, dn: str, object_class: str, pk_values: Mapping[str, object]) -> None:
+    """One modify, guarded by the class being absent: the auxiliary class and its values appear
+    together or not at all, and two attaches at once cannot both pass (AssertionFailed)."""
+    changes: dict[str, Sequence[tuple[str, Sequence[object]]]] = {"objectClass": [(MODIFY_ADD, [object_class])]}
+    changes.update({attr: [(MODIFY_ADD, [value])] for attr, value in pk_values.items()})
+    d.modify(dn, changes, assertion=f"(!(objectClass={object_class}))")
+
+
+def _attach_or_add(d: Directory, kind: str, name: str, found: User | Group | None, object_class: str,
+                   pk_values: Mapping[str, object], base: str,
+                   new_entry: tuple[str, list[str], dict[str, object]] | None) -> None:
+    """The user or group (kind) `name` becomes managed: `object_class` with `pk_values` on the
+    organisation's entry (`found`), or, when it has none, `new_entry` (DN, classes, attributes)
+    under `base` if the settings allow it (newuser / newgroup: below)."""
+    if found is None:
+        if new_entry is None:
+            raise NotFound(f"{kind} {name} is not in the directory under {base} (new{kind}: attach)")
+        d.add(*new_entry)
+    elif found.managed:
+        raise AlreadyExists(f"{kind} {name} is already managed")
+    else:
+        attach_class(d, found.dn, object_class, pk_values)
+
 
 # -- users -------------------------------------------------------------------------------------
 
-def _user_attrs(d: Directory) -> list[str]:
+def user_attributes(d: Directory) -> list[str]:
     return USER_ATTRS + [d.settings.userrdn, d.settings.usermail]
 
 
-def _user_from_entry(d: Directory, dn: str, entry: dict) -> User:
-    return user_from(dn, first(entry, d.settings.userrdn), entry, d.settings.usermail)
+def user_from_entry(d: Directory, dn: str, entry: Attributes) -> User:
+    return user_from(dn, first(entry, d.settings.userrdn, ""), entry, d.settings.usermail)
 
 
 def get_user(d: Directory, name: str) -> User | None:
     """The user entry called `name` (managed or not); one search."""
     s = d.settings
-    found = d.search(s.userbase, esc.eq(s.userrdn, name), _user_attrs(d), size_limit=2)
-    return _user_from_entry(d, *found[0]) if found else None
+    found = d.search(s.userbase, esc.eq(s.userrdn, name), user_attributes(d), size_limit=2)
+    return user_from_entry(d, *found[0]) if found else None
 
 
 def find_users(d: Directory, patterns: list[str] | None = None, managed_only: bool = True) -> Iterator[User]:
@@ -40,8 +76,8 @@ def find_users(d: Directory, patterns: list[str] | None = None, managed_only: bo
     s = d.settings
     name_filter = esc.any_pattern(s.userrdn, patterns)
     base_filter = "(objectClass=pkAccount)" if managed_only else f"({s.userrdn}=*)"
-    for dn, entry in d.search_paged(s.userbase, esc.all_of(base_filter, name_filter), _user_attrs(d)):
-        user = _user_from_entry(d, dn, entry)
+    for dn, entry in d.search_paged(s.userbase, esc.all_of(base_filter, name_filter), user_attributes(d)):
+        user = user_from_entry(d, dn, entry)
         if not patterns or any(esc.matches(user.name, p) for p in patterns):
             yield user
 
@@ -49,36 +85,19 @@ def find_users(d: Directory, patterns: list[str] | None = None, managed_only: bo
 def attach_user(d: Directory, name: str, limit_by: str = "quota", balance: int = 0, overcharge: int = 1000,
                 description: str | None = None) -> User:
     """Make a user managed: pkAccount on the existing entry (newuser: attach), or a new entry under
-    userbase (newuser: below). Counters start at 0 so that Modify-Increment works on them."""
+    userbase (newuser: below)."""
     s = d.settings
-    pk_values = {"pkLimitBy": limit_by, "pkBalance": balance, "pkLifeTimePaid": 0, "pkOverCharge": overcharge}
-    if description:
-        pk_values["description"] = description
-    user = get_user(d, name)
-    if user is None:
-        if s.newuser != "below":
-            raise NotFound(f"user {name} is not in the directory under {s.userbase} (newuser: attach)")
-        dn = d.dn(s.userrdn, name, s.userbase)
-        d.add(dn, ["account", "pkAccount"], {s.userrdn: name, **pk_values})
-        return get_user(d, name)
-    if user.managed:
-        raise AlreadyExists(f"user {name} is already managed")
-    _attach_class(d, user.dn, "pkAccount", pk_values)
-    return get_user(d, name)
-
-
-def _attach_class(d: Directory, dn: str, object_class: str, pk_values: dict) -> None:
-    """One modify, guarded by the class being absent: the auxiliary class and its values (the
-    counters at 0) appear together or not at all, and two attaches at once cannot both pass."""
-    changes = {"objectClass": [(MODIFY_ADD, [object_class])]}
-    changes.update({attr: [(MODIFY_ADD, [value])] for attr, value in pk_values.items()})
-    d.modify(dn, changes, assertion=f"(!(objectClass={object_class}))")
+    pk_values = account_values(limit_by, balance, 0, overcharge, description)
+    new_entry = ((d.dn(s.userrdn, name, s.userbase), ["account", "pkAccount"], {s.userrdn: name, **pk_values})
+                 if s.newuser == "below" else None)
+    _attach_or_add(d, "user", name, get_user(d, name), "pkAccount", pk_values, s.userbase, new_entry)
+    return written(get_user(d, name), f"user {name}")
 
 
 def detach_user(d: Directory, user: User) -> None:
     """Remove pkAccount and its attributes; the organisation's entry itself stays."""
     entry = d.read(user.dn, ["objectClass"] + PK_ACCOUNT_ATTRS + ["description"]) or {}
-    changes = {"objectClass": [(MODIFY_DELETE, ["pkAccount"])]}
+    changes: dict[str, Sequence[tuple[str, Sequence[object]]]] = {"objectClass": [(MODIFY_DELETE, ["pkAccount"])]}
     for attr in PK_ACCOUNT_ATTRS:
         if values(entry, attr):
             changes[attr] = [(MODIFY_DELETE, [])]
@@ -89,7 +108,7 @@ def detach_user(d: Directory, user: User) -> None:
         d.modify(user.dn, changes)
 
 
-def set_user_fields(d: Directory, user: User, **fields) -> None:
+def set_user_fields(d: Writer, user: User, **fields: object) -> None:
     """limit_by, overcharge, description: plain values (never counters)."""
     mapping = {"limit_by": "pkLimitBy", "overcharge": "pkOverCharge", "description": "description"}
     d.replace(user.dn, {mapping[k]: v for k, v in fields.items()})
@@ -103,7 +122,7 @@ def change_balance(d: Directory, user: User, delta: int, paid: bool = True,
     floor: refuse (AssertionFailed) when the balance would go below it: the check and the
     debit are one server-side step, so concurrent jobs cannot overspend.
     """
-    deltas = {"pkBalance": delta}
+    deltas: dict[str, int] = {"pkBalance": delta}
     if paid:
         deltas["pkLifeTimePaid"] = delta
     assertion = f"(pkBalance>={floor - delta})" if floor is not None else None
@@ -121,42 +140,43 @@ def _members_to_names(d: Directory, raw: list[str]) -> list[str]:
     if _member_attr(d).lower() == "memberuid":
         return [str(v) for v in raw]
     s = d.settings
-    names, unresolved = [], []
+    names: list[str] = []
+    unresolved: list[str] = []
     userbase = s.userbase.lower().replace(", ", ",")
     for dn in raw:
         try:
-            attr, value, parent = esc.rdn_value(str(dn))
+            attr, value, parent = esc.rdn_value(dn)
         except Exception:  # a malformed DN in a member value is skipped, not fatal
             continue
         if attr.lower() == s.userrdn.lower() and parent.lower() == userbase:
             names.append(value)
         else:
-            unresolved.append(str(dn))
+            unresolved.append(dn)
     for dn in unresolved:      # rare: users outside userbase or named by another attribute
-        entry = d.read(dn, [s.userrdn])
-        if entry and first(entry, s.userrdn):
-            names.append(first(entry, s.userrdn))
+        name = first(d.read(dn, [s.userrdn]) or {}, s.userrdn)
+        if name:
+            names.append(name)
     return names
 
 
-def _group_from(d: Directory, dn: str, entry: dict, with_members: bool = True) -> Group:
+def group_from_entry(d: Directory, dn: str, entry: Attributes, with_members: bool = True) -> Group:
     s = d.settings
-    classes = {str(c).lower() for c in values(entry, "objectClass")}
+    classes = {c.lower() for c in values(entry, "objectClass")}
     members = _members_to_names(d, values(entry, _member_attr(d))) if with_members else []
-    return Group(name=first(entry, s.grouprdn), dn=dn, managed="pkgroup" in classes,
+    return Group(name=first(entry, s.grouprdn, ""), dn=dn, managed="pkgroup" in classes,
                  limit_by=(first(entry, "pkLimitBy") or "quota").lower(),
                  description=first(entry, "description"), members=members)
 
 
-def _group_attrs(d: Directory, with_members: bool = True) -> list[str]:
+def group_attributes(d: Directory, with_members: bool = True) -> list[str]:
     attrs = ["objectClass", "pkLimitBy", "description", d.settings.grouprdn]
     return attrs + [_member_attr(d)] if with_members else attrs
 
 
 def get_group(d: Directory, name: str) -> Group | None:
     s = d.settings
-    found = d.search(s.groupbase, esc.eq(s.grouprdn, name), _group_attrs(d), size_limit=2)
-    return _group_from(d, *found[0]) if found else None
+    found = d.search(s.groupbase, esc.eq(s.grouprdn, name), group_attributes(d), size_limit=2)
+    return group_from_entry(d, *found[0]) if found else None
 
 
 def find_groups(d: Directory, patterns: list[str] | None = None, managed_only: bool = True,
@@ -165,8 +185,8 @@ def find_groups(d: Directory, patterns: list[str] | None = None, managed_only: b
     name_filter = esc.any_pattern(s.grouprdn, patterns)
     base_filter = "(objectClass=pkGroup)" if managed_only else f"({s.grouprdn}=*)"
     for dn, entry in d.search_paged(s.groupbase, esc.all_of(base_filter, name_filter),
-                                    _group_attrs(d, with_members)):
-        group = _group_from(d, dn, entry, with_members)
+                                    group_attributes(d, with_members)):
+        group = group_from_entry(d, dn, entry, with_members)
         if not patterns or any(esc.matches(group.name, p) for p in patterns):
             yield group
 
@@ -181,33 +201,28 @@ def user_groups(d: Directory, user: User, managed_only: bool = True, with_member
     s = d.settings
     flt = esc.all_of("(objectClass=pkGroup)" if managed_only else "",
                      esc.eq(_member_attr(d), membership_value(d, user)))
-    return [_group_from(d, dn, entry, with_members)
-            for dn, entry in d.search(s.groupbase, flt, _group_attrs(d, with_members))]
+    return [group_from_entry(d, dn, entry, with_members)
+            for dn, entry in d.search(s.groupbase, flt, group_attributes(d, with_members))]
 
 
 def attach_group(d: Directory, name: str, limit_by: str = "quota", description: str | None = None) -> Group:
+    """Make a group managed: pkGroup on the existing entry (newgroup: attach), or a new entry under
+    groupbase (newgroup: below)."""
     s = d.settings
-    pk_values = {"pkLimitBy": limit_by}
+    pk_values: dict[str, object] = {"pkLimitBy": limit_by}
     if description:
         pk_values["description"] = description
-    group = get_group(d, name)
-    if group is None:
-        if s.newgroup != "below":
-            raise NotFound(f"group {name} is not in the directory under {s.groupbase} (newgroup: attach)")
-        dn = d.dn(s.grouprdn, name, s.groupbase)
-        # groupOfNames needs a member; posixGroup needs a gidNumber we cannot choose: a bare
-        # extensible entry would be wrong, so 'below' groups are posixGroups with gidNumber 0.
-        d.add(dn, ["posixGroup", "pkGroup"], {s.grouprdn: name, "gidNumber": 0, **pk_values})
-        return get_group(d, name)
-    if group.managed:
-        raise AlreadyExists(f"group {name} is already managed")
-    _attach_class(d, group.dn, "pkGroup", pk_values)
-    return get_group(d, name)
+    # groupOfNames needs a member; posixGroup needs a gidNumber we cannot choose: a bare
+    # extensible entry would be wrong, so 'below' groups are posixGroups with gidNumber 0.
+    new_entry = ((d.dn(s.grouprdn, name, s.groupbase), ["posixGroup", "pkGroup"],
+                  {s.grouprdn: name, "gidNumber": 0, **pk_values}) if s.newgroup == "below" else None)
+    _attach_or_add(d, "group", name, get_group(d, name), "pkGroup", pk_values, s.groupbase, new_entry)
+    return written(get_group(d, name), f"group {name}")
 
 
 def detach_group(d: Directory, group: Group) -> None:
     entry = d.read(group.dn, ["pkLimitBy"]) or {}
-    changes = {"objectClass": [(MODIFY_DELETE, ["pkGroup"])]}
+    changes: dict[str, Sequence[tuple[str, Sequence[object]]]] = {"objectClass": [(MODIFY_DELETE, ["pkGroup"])]}
     if values(entry, "pkLimitBy"):
         changes["pkLimitBy"] = [(MODIFY_DELETE, [])]
     d.modify(group.dn, changes)
@@ -241,18 +256,16 @@ def sum_balances(d: Directory, names: list[str]) -> int:
     for chunk in _chunks(names, 500):
         flt = esc.all_of("(objectClass=pkAccount)", esc.any_of(s.userrdn, chunk))
         for _, entry in d.search_paged(s.userbase, flt, ["pkBalance"]):
-            total += int(first(entry, "pkBalance", 0))
+            total += first_int(entry, "pkBalance", 0)
     return total
 
 
-def _chunks(items: list, size: int):
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
 
 # -- admin commands (pkusers) ------------------------------------------------------------------
-
-from .errors import AssertionFailed  # noqa: E402
 
 def set_user_mail(d: Directory, user: User, mail: str | None) -> None:
     """The e-mail lives on the organisation's entry, in the `usermail` attribute."""
@@ -267,7 +280,7 @@ def set_balance(d: Directory, user: User, target: int, attempts: int = 10) -> in
     """
     for _ in range(attempts):
         entry = d.read(user.dn, ["pkBalance"]) or {}
-        current = int(first(entry, "pkBalance", 0))
+        current = first_int(entry, "pkBalance", 0)
         delta = target - current
         if delta == 0:
             return 0
@@ -280,7 +293,7 @@ def set_balance(d: Directory, user: User, target: int, attempts: int = 10) -> in
     raise DirectoryError(f"the balance of {user.name} kept changing: try again")
 
 
-def set_group_fields(d: Directory, group: Group, **fields) -> None:
+def set_group_fields(d: Directory, group: Group, **fields: object) -> None:
     """limit_by, description on a managed group entry."""
     mapping = {"limit_by": "pkLimitBy", "description": "description"}
     d.replace(group.dn, {mapping[k]: v for k, v in fields.items()})
@@ -295,9 +308,9 @@ def account_totals(d: Directory) -> dict[str, tuple[int, int]]:
     """name (lower case) -> (balance, lifetime paid) of every managed user; one paged search.
     Group balances in reports are sums over members: read everyone once, not once per group."""
     s = d.settings
-    totals = {}
+    totals: dict[str, tuple[int, int]] = {}
     for _, entry in d.search_paged(s.userbase, "(objectClass=pkAccount)", [s.userrdn, "pkBalance", "pkLifeTimePaid"]):
         name = first(entry, s.userrdn)
         if name:
-            totals[str(name).lower()] = (int(first(entry, "pkBalance", 0)), int(first(entry, "pkLifeTimePaid", 0)))
+            totals[name.lower()] = (first_int(entry, "pkBalance", 0), first_int(entry, "pkLifeTimePaid", 0))
     return totals

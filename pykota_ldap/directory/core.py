@@ -12,53 +12,94 @@ from __future__ import annotations
 
 import ssl
 import urllib.parse
-from typing import Iterator
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence, TypeVar, overload
 
 import ldap3
 from ldap3 import BASE, MODIFY_ADD, MODIFY_DELETE, MODIFY_INCREMENT, MODIFY_REPLACE, SUBTREE
 from ldap3.core import exceptions as lx
-from ldap3.operation.search import compile_filter, parse_filter
 from ldap3.protocol.controls import build_control
 from ldap3.protocol.rfc4527 import post_read_control
 
 from ..config import LDAPSettings
+from .ber import encode_filter
+from .errors import AccessDenied, DirectoryUnavailable, NotFound, error_for
 from .escaping import dn_value
-from .errors import (AccessDenied, AlreadyExists, AssertionFailed, DirectoryError, DirectoryUnavailable,
-                     NotFound, SchemaMissing)
+from .wire import Wire
 
 # ldap3 otherwise refuses a server for 5 s after one failed connect: failover must not wait.
 ldap3.set_config_parameter("RESET_AVAILABILITY_TIMEOUT", 0)
 
 ASSERTION_OID = "1.3.6.1.1.12"
+PAGED_OID = "1.2.840.113556.1.4.319"
+POST_READ_OID = "1.3.6.1.1.13.2"
 PAGE_SIZE = 500
 DEFAULT_LDAPI_PATH = "/var/run/slapd/ldapi"     # Debian's slapd, for a bare ldapi:///
 
-Entry = tuple[str, dict[str, list]]
+# What every read returns: attribute names in lower case (names match case-insensitively in LDAP),
+# values as text. ldap3 has no type hints: its objects stay inside Directory, typed Any.
+Attributes = dict[str, list[str]]
+Entry = tuple[str, Attributes]
+# {attribute: [(MODIFY_*, [values])]}, as ldap3 takes them
+Changes = Mapping[str, Sequence[tuple[str, Sequence[object]]]]
+
+T = TypeVar("T")
 
 
-def assertion_control(filter_text: str):
+class Writer(Protocol):
+    """What the area modules' write helpers need: a Directory, or the pipelined writer
+    (directory.pipeline), which records writes to send them in bulk and cannot read."""
+
+    @property
+    def settings(self) -> LDAPSettings: ...
+
+    def dn(self, rdn_attr: str, value: str, base: str) -> str: ...
+
+    def add(self, dn: str, object_classes: list[str], attributes: Mapping[str, object]) -> None: ...
+
+    def modify(self, dn: str, changes: Changes, assertion: str | None = None) -> object: ...
+
+    def replace(self, dn: str, values: Mapping[str, object], assertion: str | None = None) -> None: ...
+
+    def delete(self, dn: str) -> None: ...
+
+
+def assertion_control(filter_text: str) -> Any:
     """The RFC 4528 control: the server applies the operation only if the entry matches."""
-    node = parse_filter(filter_text, None, True, True, None, False)
-    return build_control(ASSERTION_OID, True, compile_filter(node.elements[0]))
+    return build_control(ASSERTION_OID, True, encode_filter(filter_text), encode_control_value=False)
 
 
-def _raise_for(result: dict, what: str) -> None:
-    code = result.get("result")
-    message = result.get("message") or result.get("description") or ""
-    text = f"{what}: {result.get('description')}" + (f" ({message})" if message and message != result.get("description") else "")
-    if code == 32:
-        raise NotFound(text)
-    if code == 68:
-        raise AlreadyExists(text)
-    if code == 122:
-        raise AssertionFailed(text)
-    if code in (49, 50):
-        raise AccessDenied(text)
-    if code == 17 or (code in (21, 65) and "pk" in message):
-        raise SchemaMissing(f"{text}: is the pykota-ldap schema loaded? (pkschema install)")
-    if code in (51, 52, 53) or code == 81:
-        raise DirectoryUnavailable(text)
-    raise DirectoryError(text)
+def entry_dn(rdn_attr: str, value: str, base: str) -> str:
+    """The DN of the entry called `value` under base (the value escaped, RFC 4514)."""
+    return f"{rdn_attr}={dn_value(value)},{base}"
+
+
+def replace_changes(values: Mapping[str, object]) -> dict[str, list[tuple[str, list[object]]]]:
+    """The changes that set plain attributes (None: remove the attribute, a list: several values)."""
+    changes: dict[str, list[tuple[str, list[object]]]] = {}
+    for attr, value in values.items():
+        if value is None:
+            changes[attr] = [(MODIFY_REPLACE, [])]
+        else:
+            changes[attr] = [(MODIFY_REPLACE, list(value) if isinstance(value, list) else [value])]
+    return changes
+
+
+def present(attributes: Mapping[str, object]) -> dict[str, object]:
+    """The attributes of a new entry that have a value (None and [] are left out, not stored)."""
+    return {k: v for k, v in attributes.items() if v is not None and v != []}
+
+
+def _text(value: object) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _attributes(raw: Mapping[str, Any]) -> Attributes:
+    """ldap3's attributes of an entry as every reader here takes them (its values are nearly always
+    text already: large groups have thousands)."""
+    return {name.lower(): [v if isinstance(v, str) else _text(v)
+                           for v in (vals if isinstance(vals, list) else [] if vals is None else [vals])]
+            for name, vals in raw.items()}
 
 
 class Directory:
@@ -68,10 +109,10 @@ class Directory:
         self.settings = settings
         self.operations = 0
         self.server_uri: str | None = None
-        self._conn: ldap3.Connection | None = None
+        self._conn: Any = None                # an ldap3.Connection
 
     # -- connection ----------------------------------------------------------------------------
-    def connect(self) -> "Directory":
+    def connect(self) -> Directory:
         errors = []
         for uri in self.settings.uris:
             try:
@@ -84,16 +125,16 @@ class Directory:
                 errors.append(f"{uri}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
         raise DirectoryUnavailable("no LDAP server answered: " + "; ".join(errors))
 
-    def _open(self, uri: str) -> ldap3.Connection:
+    def _open(self, uri: str) -> Any:
         timeout = self.settings.timeout
         if uri.lower().rstrip("/") == "ldapi:":
             uri = "ldapi://" + urllib.parse.quote(DEFAULT_LDAPI_PATH, safe="")
         # ldap3 does not check certificates unless told to: always require a valid one.
         tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=self.settings.ca_file)
         server = ldap3.Server(uri, get_info=ldap3.NONE, connect_timeout=timeout, tls=tls)
-        options = dict(receive_timeout=int(max(timeout, 10)),  # ldap3 packs it as an integer
-                       raise_exceptions=False, auto_referrals=False,
-                       return_empty_attributes=False)
+        options: dict[str, Any] = dict(receive_timeout=int(max(timeout, 10)),  # ldap3 packs it as an integer
+                                       raise_exceptions=False, auto_referrals=False,
+                                       return_empty_attributes=False)
         if self.settings.bind_dn:
             conn = ldap3.Connection(server, self.settings.bind_dn, self.settings.bind_password, **options)
         elif uri.lower().startswith("ldapi://"):
@@ -123,15 +164,15 @@ class Directory:
                 pass
             self._conn = None
 
-    def __enter__(self) -> "Directory":
+    def __enter__(self) -> Directory:
         if self._conn is None:
             self.connect()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _run(self, operation, retry_safe: bool):
+    def _run(self, operation: Callable[[Any], T], retry_safe: bool) -> T:
         """Run operation(conn); reopen once on a dropped connection when it is safe to repeat."""
         if self._conn is None:
             self.connect()
@@ -153,12 +194,36 @@ class Directory:
             self._conn = None
             raise DirectoryUnavailable(f"connection to {self.server_uri} lost again: {exc}") from None
 
+    @contextmanager
+    def wire(self, timeout: float | None = None) -> Iterator[Wire]:
+        """The bound connection's socket, for one exchange of requests encoded by hand
+        (directory.ber: bulk reads and writes). A failure in it leaves the connection in a state
+        nobody knows: it is closed, and the next operation reconnects."""
+        if self._conn is None:
+            self.connect()
+        connection_socket = self._conn.socket
+        wire = Wire(connection_socket)
+        previous_timeout = connection_socket.gettimeout()
+        try:
+            if timeout is not None:
+                connection_socket.settimeout(timeout)
+            yield wire
+            connection_socket.settimeout(previous_timeout)
+        except OSError as exc:
+            self.close()
+            raise DirectoryUnavailable(f"connection to {self.server_uri} lost: {exc}") from None
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            self.operations += wire.sent
+
     # -- reads ---------------------------------------------------------------------------------
-    def search(self, base: str, filter_text: str, attributes: list[str] | None = None, scope=SUBTREE,
+    def search(self, base: str, filter_text: str, attributes: list[str] | None = None, scope: str = SUBTREE,
                size_limit: int = 0) -> list[Entry]:
         attrs = attributes if attributes is not None else [ldap3.ALL_ATTRIBUTES]
 
-        def op(conn):
+        def op(conn: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             conn.search(base, filter_text, search_scope=scope, attributes=attrs, size_limit=size_limit)
             return conn.result, list(conn.response or [])
 
@@ -166,8 +231,9 @@ class Directory:
         if result.get("result") not in (0, 4):  # 4: size limit, the caller asked for it
             if result.get("result") == 32 and scope == BASE:
                 return []
-            _raise_for(result, f"search under {base}")
-        return [(item["dn"], dict(item["attributes"])) for item in response if item.get("type") == "searchResEntry"]
+            raise error_for(result, f"search under {base}")
+        return [(item["dn"], _attributes(item["attributes"])) for item in response
+                if item.get("type") == "searchResEntry"]
 
     def search_paged(self, base: str, filter_text: str, attributes: list[str] | None = None,
                      page_size: int = PAGE_SIZE) -> Iterator[Entry]:
@@ -175,40 +241,40 @@ class Directory:
         attrs = attributes if attributes is not None else [ldap3.ALL_ATTRIBUTES]
         cookie = None
         while True:
-            def op(conn, cookie=cookie):
+            def op(conn: Any, cookie: Any = cookie) -> tuple[dict[str, Any], list[dict[str, Any]]]:
                 conn.search(base, filter_text, search_scope=SUBTREE, attributes=attrs,
                             paged_size=page_size, paged_cookie=cookie)
                 return conn.result, list(conn.response or [])
 
             result, response = self._run(op, retry_safe=cookie is None)
             if result.get("result") != 0:
-                _raise_for(result, f"search under {base}")
+                raise error_for(result, f"search under {base}")
             for item in response:
                 if item.get("type") == "searchResEntry":
-                    yield item["dn"], dict(item["attributes"])
+                    yield item["dn"], _attributes(item["attributes"])
             controls = result.get("controls") or {}
-            cookie = controls.get("1.2.840.113556.1.4.319", {}).get("value", {}).get("cookie")
+            cookie = controls.get(PAGED_OID, {}).get("value", {}).get("cookie")
             if not cookie:
                 return
 
-    def read(self, dn: str, attributes: list[str] | None = None) -> dict[str, list] | None:
+    def read(self, dn: str, attributes: list[str] | None = None) -> Attributes | None:
         found = self.search(dn, "(objectClass=*)", attributes, scope=BASE)
         return found[0][1] if found else None
 
     # -- writes --------------------------------------------------------------------------------
-    def add(self, dn: str, object_classes: list[str], attributes: dict) -> None:
-        attributes = {k: v for k, v in attributes.items() if v is not None and v != []}
+    def add(self, dn: str, object_classes: list[str], attributes: Mapping[str, object]) -> None:
+        values = present(attributes)
 
-        def op(conn):
-            conn.add(dn, object_classes, attributes, controls=None)
-            return conn.result
+        def op(conn: Any) -> dict[str, Any]:
+            conn.add(dn, object_classes, values, controls=None)
+            return dict(conn.result)
 
         result = self._run(op, retry_safe=True)
         if result.get("result") != 0:
-            _raise_for(result, f"adding {dn}")
+            raise error_for(result, f"adding {dn}")
 
-    def modify(self, dn: str, changes: dict, assertion: str | None = None,
-               read_back: list[str] | None = None, retry_safe: bool = True) -> dict[str, list]:
+    def modify(self, dn: str, changes: Changes, assertion: str | None = None,
+               read_back: list[str] | None = None, retry_safe: bool = True) -> Attributes:
         """Apply changes {attr: [(MODIFY_*, [values])]}; returns the read-back attributes."""
         controls = []
         if assertion:
@@ -216,34 +282,29 @@ class Directory:
         if read_back:
             controls.append(post_read_control(read_back))
 
-        def op(conn):
+        def op(conn: Any) -> dict[str, Any]:
             conn.modify(dn, changes, controls=controls or None)
-            return conn.result
+            return dict(conn.result)
 
         result = self._run(op, retry_safe=retry_safe)
         if result.get("result") != 0:
-            _raise_for(result, f"modifying {dn}")
+            raise error_for(result, f"modifying {dn}")
         if read_back:
-            value = (result.get("controls") or {}).get("1.3.6.1.1.13.2", {}).get("value", {})
-            return dict(value.get("result") or {})
+            value = (result.get("controls") or {}).get(POST_READ_OID, {}).get("value", {})
+            return _attributes(value.get("result") or {})
         return {}
 
-    def replace(self, dn: str, values: dict, assertion: str | None = None) -> None:
+    def replace(self, dn: str, values: Mapping[str, object], assertion: str | None = None) -> None:
         """Set (or, with None, remove) plain attributes. Never used for counters."""
-        changes = {}
-        for attr, value in values.items():
-            if value is None:
-                changes[attr] = [(MODIFY_REPLACE, [])]
-            else:
-                changes[attr] = [(MODIFY_REPLACE, value if isinstance(value, list) else [value])]
+        changes = replace_changes(values)
         if changes:
             self.modify(dn, changes, assertion=assertion)
 
-    def increment(self, dn: str, deltas: dict[str, int], assertion: str | None = None) -> dict[str, int]:
+    def increment(self, dn: str, deltas: Mapping[str, int], assertion: str | None = None) -> dict[str, int]:
         """Atomically add each delta (RFC 4525); returns the new values read back in the same step."""
         changes = {attr: [(MODIFY_INCREMENT, [int(delta)])] for attr, delta in deltas.items()}
         after = self.modify(dn, changes, assertion=assertion, read_back=list(deltas), retry_safe=False)
-        return {attr: int(_first(after.get(attr), 0)) for attr in deltas}
+        return {attr: first_int(after, attr, 0) for attr in deltas}
 
     def add_values(self, dn: str, attribute: str, values: list[str]) -> None:
         """Add values to a multi-valued attribute (membership); one atomic server-side change."""
@@ -253,37 +314,45 @@ class Directory:
         self.modify(dn, {attribute: [(MODIFY_DELETE, list(values))]})
 
     def delete(self, dn: str) -> None:
-        def op(conn):
+        def op(conn: Any) -> dict[str, Any]:
             conn.delete(dn, controls=None)
-            return conn.result
+            return dict(conn.result)
 
         result = self._run(op, retry_safe=True)
         if result.get("result") not in (0, 32):
-            _raise_for(result, f"deleting {dn}")
+            raise error_for(result, f"deleting {dn}")
 
     # -- DN helpers ----------------------------------------------------------------------------
-    def dn(self, rdn_attr: str, value: str, base: str) -> str:
-        return f"{rdn_attr}={dn_value(value)},{base}"
+    dn = staticmethod(entry_dn)
 
 
-def _first(values, default=None):
-    if values is None:
-        return default
-    if isinstance(values, list):
-        return values[0] if values else default
-    return values
+# -- reading entries ---------------------------------------------------------------------------
+
+@overload
+def first(entry: Mapping[str, list[str]], attribute: str) -> str | None: ...
+@overload
+def first(entry: Mapping[str, list[str]], attribute: str, default: str) -> str: ...
+def first(entry: Mapping[str, list[str]], attribute: str, default: str | None = None) -> str | None:
+    """The first value of an attribute in an entry read here (names in lower case), or default."""
+    found = entry.get(attribute.lower())
+    return found[0] if found else default
 
 
-def first(entry: dict, attribute: str, default=None):
-    """First value of an attribute in a search result, with ldap3's case-insensitive keys."""
-    for key, values in entry.items():
-        if key.lower() == attribute.lower():
-            return _first(values, default)
-    return default
+@overload
+def first_int(entry: Mapping[str, list[str]], attribute: str) -> int | None: ...
+@overload
+def first_int(entry: Mapping[str, list[str]], attribute: str, default: int) -> int: ...
+def first_int(entry: Mapping[str, list[str]], attribute: str, default: int | None = None) -> int | None:
+    found = entry.get(attribute.lower())
+    return int(found[0]) if found and found[0] != "" else default
 
 
-def values(entry: dict, attribute: str) -> list:
-    for key, vals in entry.items():
-        if key.lower() == attribute.lower():
-            return list(vals) if isinstance(vals, list) else [vals]
-    return []
+def values(entry: Mapping[str, list[str]], attribute: str) -> list[str]:
+    return list(entry.get(attribute.lower(), ()))
+
+
+def written(found: T | None, what: str) -> T:
+    """An entry read back just after writing it: missing only if someone deleted it meanwhile."""
+    if found is None:
+        raise NotFound(f"{what} was deleted meanwhile")
+    return found

@@ -1,4 +1,7 @@
 """Errors raised by the directory layer; each str() is one line a user can act on."""
+from __future__ import annotations
+
+from typing import Any, Mapping
 
 
 class DirectoryError(Exception):
@@ -27,3 +30,25 @@ class AccessDenied(DirectoryError):
 
 class SchemaMissing(DirectoryError):
     """The server does not know the pykota-ldap schema."""
+
+
+def error_for(result: Mapping[str, Any], what: str) -> DirectoryError:
+    """The error an LDAP result stands for (an ldap3 result dict, or one read by directory.ber:
+    result, description, message); `what` says which operation failed."""
+    code = result.get("result")
+    description = result.get("description")
+    message = result.get("message") or description or ""
+    text = f"{what}: {description}" + (f" ({message})" if message and message != description else "")
+    if code == 32:
+        return NotFound(text)
+    if code == 68:
+        return AlreadyExists(text)
+    if code == 122:
+        return AssertionFailed(text)
+    if code in (49, 50):
+        return AccessDenied(text)
+    if code == 17 or (code in (21, 65) and "pk" in message):
+        return SchemaMissing(f"{text}: is the pykota-ldap schema loaded? (pkschema install)")
+    if code in (51, 52, 53, 81):
+        return DirectoryUnavailable(text)
+    return DirectoryError(text)

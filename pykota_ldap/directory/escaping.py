@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from typing import Iterable, Sequence
 
 _FILTER_SPECIALS = {"\\": r"\5c", "*": r"\2a", "(": r"\28", ")": r"\29", "\x00": r"\00"}
 _DN_SPECIALS = set(',+"\\<>;=#')   # '#' only matters first (RFC 4514), but ldap3 wants it anywhere
@@ -33,7 +34,7 @@ def eq(attribute: str, value: str) -> str:
     return f"({attribute}={filter_value(value)})"
 
 
-def any_of(attribute: str, values) -> str:
+def any_of(attribute: str, values: Iterable[str]) -> str:
     """(|(a=v1)(a=v2)...) ; an empty list gives a filter that matches nothing."""
     parts = [eq(attribute, v) for v in values]
     if not parts:
@@ -42,8 +43,9 @@ def any_of(attribute: str, values) -> str:
 
 
 def all_of(*filters: str) -> str:
-    filters = [f for f in filters if f]
-    return filters[0] if len(filters) == 1 else "(&" + "".join(filters) + ")"
+    """(&...) of the filters given, "" ones left out (no condition)."""
+    present = [f for f in filters if f]
+    return present[0] if len(present) == 1 else "(&" + "".join(present) + ")"
 
 
 def dn_value(value: str) -> str:
@@ -84,7 +86,7 @@ def pattern_filter(attribute: str, pattern: str) -> str:
     return f"({attribute}={'*'.join(pieces)})"
 
 
-def any_pattern(attribute: str, patterns) -> str:
+def any_pattern(attribute: str, patterns: Sequence[str] | None) -> str:
     """(|...) of pattern_filter over the patterns; "" (no condition) for none or a bare *."""
     if not patterns or "*" in patterns:
         return ""

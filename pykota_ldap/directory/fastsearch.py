@@ -2,27 +2,26 @@
 
 ldap3 spent 90% of a no-op pksync over 30,000 users decoding search answers into its generic
 structures. search_paged_fast sends the same paged search (RFC 2696) on the bound connection
-and decodes only what a plain entry holds: its DN and its attributes' values, as text.
+(Directory.wire) and decodes only what a plain entry holds: its DN and its attributes' values,
+as text, in the form every read of this package returns (core.Entry).
 """
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Any, Iterator
 
-from ldap3.core.server import Server
+from .ber import children, control, element, envelope, integer, octets, parse_response, search_request, sequence
+from .core import PAGED_OID, Directory, Entry
+from .errors import error_for
+from .wire import Wire
 
-from .ber import children, control, integer, octets, parse_response, read_tlv, search_request, sequence
-from .ber import message as ldap_message
-from .core import Directory, _raise_for
-from .errors import DirectoryUnavailable
-
-PAGED_OID = "1.2.840.113556.1.4.319"
+SEARCH_RESULT_ENTRY, SEARCH_RESULT_DONE, CONTROLS = 0x64, 0x65, 0xA0
 
 
 def _paged_control(size: int, cookie: bytes) -> bytes:
     return control(PAGED_OID, False, sequence(integer(size), octets(cookie)))
 
 
-def _entry(message: bytes, op_start: int, op_end: int) -> tuple[str, dict[str, list[str]]]:
+def _entry(message: bytes, op_start: int, op_end: int) -> Entry:
     elements = children(message, op_start, op_end)
     _, dn_start, dn_end = next(elements)
     _, attrs_start, attrs_end = next(elements)
@@ -42,63 +41,43 @@ def _paged_cookie(message: bytes, controls_start: int, controls_end: int) -> byt
         parts = list(children(message, control_start, control_end))
         if message[parts[0][1]:parts[0][2]].decode() == PAGED_OID and len(parts) > 1:
             _, value_start, _ = parts[-1]
-            _, seq_start, seq_end = read_tlv(message, value_start)
+            _, seq_start, seq_end = element(message, value_start)
             _size, (_, cookie_start, cookie_end) = children(message, seq_start, seq_end)
             return message[cookie_start:cookie_end]
     return b""
 
 
 def search_paged_fast(d: Directory, base: str, filter_text: str | bytes, attributes: list[str],
-                      page_size: int = 1000) -> Iterator[tuple[str, dict[str, list[str]]]]:
-    """Like Directory.search_paged, with attribute names in lower case and values as text."""
+                      page_size: int = 1000) -> Iterator[Entry]:
+    """Like Directory.search_paged (the filter may also be encoded with ber.equality/all_of/any_of)."""
     request = search_request(base, filter_text, attributes)
     cookie = b""
     while True:
-        if d._conn is None:
-            d.connect()
-        d.operations += 1
-        conn_socket = d._conn.socket
-        message_id = Server.next_message_id()
-        try:
-            conn_socket.sendall(ldap_message(message_id, request, [_paged_control(page_size, cookie)]))
-            entries, done, cookie = _read_page(conn_socket, message_id)
-        except OSError as exc:
-            d.close()
-            raise DirectoryUnavailable(f"connection to {d.server_uri} lost: {exc}") from None
-        except BaseException:
-            d.close()
-            raise
+        with d.wire() as wire:
+            message_id, message = wire.message(request, [_paged_control(page_size, cookie)])
+            wire.send([message])
+            entries, done, cookie = _read_page(wire, message_id)
         if done["result"] != 0:
-            _raise_for(done, f"search under {base}")
+            raise error_for(done, f"search under {base}")
         yield from entries
         if not cookie:
             return
 
 
-def _read_page(conn_socket, message_id: int):
-    entries, buffer = [], b""
+def _read_page(wire: Wire, message_id: int) -> tuple[list[Entry], dict[str, Any], bytes]:
+    """The entries of one page, the search's result, and the cookie for the next page."""
+    entries = []
     while True:
-        chunk = conn_socket.recv(262144)
-        if not chunk:
-            raise OSError("the server closed the connection")
-        buffer += chunk
-        pos = 0
-        while (element := read_tlv(buffer, pos)) is not None:
-            message = buffer[pos:element[2]]
-            pos = element[2]
-            _, start, end = read_tlv(message, 0)
-            _, id_start, id_end = read_tlv(message, start)
-            if int.from_bytes(message[id_start:id_end], "big") != message_id:
+        for message in wire.receive():
+            answer_id, (op_tag, op_start, op_end), end = envelope(message)
+            if answer_id != message_id:
                 continue
-            op_tag, op_start, op_end = read_tlv(message, id_end)
-            if op_tag == 0x64:                         # SearchResultEntry
+            if op_tag == SEARCH_RESULT_ENTRY:
                 entries.append(_entry(message, op_start, op_end))
-            elif op_tag == 0x65:                       # SearchResultDone, then the paged control
-                done = parse_response(message)
+            elif op_tag == SEARCH_RESULT_DONE:          # then the paged-results control
                 cookie = b""
                 if op_end < end:
-                    controls_tag, controls_start, controls_end = read_tlv(message, op_end)
-                    if controls_tag == 0xA0:
+                    controls_tag, controls_start, controls_end = element(message, op_end)
+                    if controls_tag == CONTROLS:
                         cookie = _paged_cookie(message, controls_start, controls_end)
-                return entries, done, cookie
-        buffer = buffer[pos:]
+                return entries, parse_response(message), cookie

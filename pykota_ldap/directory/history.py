@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from typing import Any, Iterator
 
 from ldap3 import MODIFY_ADD, MODIFY_INCREMENT
 
 from ..model import BillingCode, Charge, Job, Payment
 from . import escaping as esc
-from .core import Directory, values
+from .core import Directory, Writer, values
 from .errors import AlreadyExists, DirectoryError
 from .records import (
     BILLING_ATTRS,
@@ -55,7 +55,7 @@ def apply_once(d: Directory, dn: str, deltas: dict[str, int], mark: str) -> bool
 
     If the mark is there already, the server refuses the whole modify (attributeOrValueExists)
     and nothing is counted: the charge was applied before. Returns False in that case."""
-    changes: dict[str, list[tuple[str, list[int | str]]]] = {
+    changes: dict[str, list[tuple[str, list[object]]]] = {
         attr: [(MODIFY_INCREMENT, [int(delta)])] for attr, delta in deltas.items() if delta}
     changes["pkAppliedCharge"] = [(MODIFY_ADD, [mark])]
     try:
@@ -125,7 +125,8 @@ def job_charged(d: Directory, name: str) -> bool:
     return d.read(job_dn(d, name), ["cn"]) is not None
 
 
-def history_filter(user=None, printer=None, hostname=None, billing_code=None, job_id=None, action=None,
+def history_filter(user: str | None = None, printer: str | None = None, hostname: str | None = None,
+                   billing_code: str | None = None, job_id: str | None = None, action: str | None = None,
                    start: datetime | None = None, end: datetime | None = None) -> str:
     """A server-side filter for the history: dates compared by the server (ordering index)."""
     parts = ["(objectClass=pkJob)"]
@@ -133,14 +134,16 @@ def history_filter(user=None, printer=None, hostname=None, billing_code=None, jo
                         ("pkBillingCode", billing_code), ("pkJobId", job_id), ("pkAction", action)):
         if value:
             parts.append(esc.pattern_filter(attr, value))
-    if start:
-        parts.append(f"(pkJobDate>={to_time(start)})")
-    if end:
-        parts.append(f"(pkJobDate<={to_time(end)})")
-    return esc.all_of(*parts)
+    return esc.all_of(*parts, *_between("pkJobDate", start, end))
 
 
-def find_jobs(d: Directory, **criteria) -> Iterator[Job]:
+def _between(attribute: str, start: datetime | None, end: datetime | None) -> list[str]:
+    """Date bounds compared by the server (either may be None: no bound)."""
+    return ([f"({attribute}>={to_time(start)})"] if start else []) + ([f"({attribute}<={to_time(end)})"] if end else [])
+
+
+def find_jobs(d: Directory, **criteria: Any) -> Iterator[Job]:
+    """Jobs matching history_filter's criteria (names are shell patterns), streamed."""
     for dn, entry in d.search_paged(d.settings.jobbase, history_filter(**criteria), JOB_ATTRS):
         yield job_from(dn, entry)
 
@@ -153,7 +156,7 @@ def last_job(d: Directory, printer: str, since: datetime) -> Job | None:
 
 # -- payments ----------------------------------------------------------------------------------
 
-def add_payment(d: Directory, user: str, amount: int, description: str | None = None,
+def add_payment(d: Writer, user: str, amount: int, description: str | None = None,
                 when: datetime | None = None, name: str | None = None) -> str:
     when = when or datetime.now(timezone.utc)
     name = name or new_name(user, when)
@@ -168,11 +171,8 @@ def find_payments(d: Directory, user: str | None = None, start: datetime | None 
     parts = ["(objectClass=pkPayment)"]
     if user:
         parts.append(esc.pattern_filter("pkUserName", user))
-    if start:
-        parts.append(f"(pkPaymentDate>={to_time(start)})")
-    if end:
-        parts.append(f"(pkPaymentDate<={to_time(end)})")
-    for dn, entry in d.search_paged(d.settings.paymentbase, esc.all_of(*parts), PAYMENT_ATTRS):
+    flt = esc.all_of(*parts, *_between("pkPaymentDate", start, end))
+    for dn, entry in d.search_paged(d.settings.paymentbase, flt, PAYMENT_ATTRS):
         yield payment_from(dn, entry)
 
 
@@ -221,7 +221,7 @@ def delete_billing_code(d: Directory, code: BillingCode) -> None:
 
 # -- reports over a date window (dumpykota) ----------------------------------------------------
 
-def jobs_between(d: Directory, start: datetime | None, end: datetime | None, **criteria) -> Iterator[Job]:
+def jobs_between(d: Directory, start: datetime | None, end: datetime | None, **criteria: Any) -> Iterator[Job]:
     """Jobs in [start, end] (either may be None), streamed in bounded memory.
 
     The dates are compared here, not by the server: slapd 2.5 evaluates a range assertion on

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from ..model import Printer, User, UserQuota
 from ..policy import GroupState, printer_ancestors
-from . import accounts, printers as printer_store, quotas
+from . import accounts, quotas
+from . import printers as printer_store
 from .core import Directory
 
 

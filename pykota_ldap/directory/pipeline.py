@@ -1,11 +1,12 @@
 """Many independent writes, encoded cheaply and sent a few ahead of their answers.
 
 ldap3 spends about 0.4 ms of CPU encoding each request and waits for each answer: writing
-100,000 accounts would take minutes of CPU on the client alone. PipelinedWrites looks like a
-Directory to the area modules (quotas.add_user_quota, quotas.set_limits ... call its add,
-modify, delete), but only records the writes; flush() encodes them (directory.ber), sends them
-a few at a time without waiting for each answer, and returns one outcome per write. Each write
-stands alone: no transaction.
+100,000 accounts would take minutes of CPU on the client alone. PipelinedWrites is a core.Writer:
+the area modules' write helpers (quotas.add_user_quota, quotas.set_limits ...) take it where they
+take a Directory, and it records their writes; flush() encodes them (directory.ber), sends them
+a few at a time on the directory's connection without waiting for each answer, and returns one
+outcome per write. Each write stands alone: no transaction. It has no reads, since they would
+not see the recorded writes.
 
 Why no RFC 5805 transaction around a batch, although one commit per batch would be faster:
 slapd 2.5.13 (Debian 12) segfaults when a transaction ends while the thread of one of its
@@ -15,55 +16,46 @@ time leaves back-mdb unable to read what is written next (see docs/sync.md).
 """
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import Any, Mapping
 
-from ldap3.core.server import Server
-
-from .ber import add_request, control, delete_request, modify_request, parse_response, read_tlv
-from .ber import message as ldap_message
-from .core import ASSERTION_OID, Directory, _raise_for, assertion_control
-from .errors import DirectoryError, DirectoryUnavailable
+from ..config import LDAPSettings
+from .ber import add_request, control, delete_request, encode_filter, modify_request, parse_response
+from .core import ASSERTION_OID, Changes, Directory, entry_dn, present, replace_changes
+from .errors import DirectoryError, error_for
+from .wire import Wire
 
 # Requests sent ahead of their answers on one connection. Each write is then bound by the server's
 # commit (a disk sync per write with back-mdb's defaults), not by the client: a few are enough.
 WINDOW = 4
+DELETE_RESPONSE = 0x6B
 
 
-# -- the writer --------------------------------------------------------------------------------
+class PipelinedWrites:
+    """Records writes made through the Writer methods; flush() sends them."""
 
-class PipelinedWrites(Directory):
-    """A recorder with Directory's write methods; flush() sends what was recorded."""
+    dn = staticmethod(entry_dn)
 
     def __init__(self, directory: Directory):
-        super().__init__(directory.settings)
+        self.settings: LDAPSettings = directory.settings
         self._target = directory
         self._requests: list[tuple[bytes, list[bytes], str]] = []   # (operation, controls, what)
 
-    # Reads would not see the recorded writes.
-    def search(self, *args, **kwargs):
-        raise DirectoryError("no reads among pipelined writes")
+    def add(self, dn: str, object_classes: list[str], attributes: Mapping[str, object]) -> None:
+        operation = add_request(dn, {"objectClass": object_classes, **present(attributes)})
+        self._requests.append((operation, [], f"adding {dn}"))
 
-    def add(self, dn: str, object_classes: list[str], attributes: dict) -> None:
-        attributes = {k: v for k, v in attributes.items() if v is not None and v != []}
-        self._requests.append((add_request(dn, {"objectClass": object_classes, **attributes}), [],
-                               f"adding {dn}"))
-
-    def modify(self, dn: str, changes: dict, assertion: str | None = None, read_back=None,
-               retry_safe: bool = True) -> dict:
-        controls = [self._assertion(assertion)] if assertion else []
+    def modify(self, dn: str, changes: Changes, assertion: str | None = None) -> None:
+        controls = [_assertion_control(assertion)] if assertion else []
         self._requests.append((modify_request(dn, changes), controls, f"modifying {dn}"))
-        return {}
+
+    def replace(self, dn: str, values: Mapping[str, object], assertion: str | None = None) -> None:
+        changes = replace_changes(values)
+        if changes:
+            self.modify(dn, changes, assertion=assertion)
 
     def delete(self, dn: str) -> None:
         self._requests.append((delete_request(dn), [], f"deleting {dn}"))
-
-    _assertions: dict[str, bytes] = {}
-
-    @classmethod
-    def _assertion(cls, filter_text: str) -> bytes:
-        if filter_text not in cls._assertions:     # a handful of distinct filters: encode each once
-            value = bytes(assertion_control(filter_text)["controlValue"])
-            cls._assertions[filter_text] = control(ASSERTION_OID, True, value)
-        return cls._assertions[filter_text]
 
     def __len__(self) -> int:
         return len(self._requests)
@@ -75,64 +67,37 @@ class PipelinedWrites(Directory):
         requests, self._requests = self._requests, []
         if not requests:
             return []
-        d = self._target
-        if d._conn is None:
-            d.connect()
-        d.operations += len(requests)
-        try:
-            conn_socket = d._conn.socket
-            previous_timeout = conn_socket.gettimeout()
-            conn_socket.settimeout(max(d.settings.timeout, 10) * 3)
-            answers = self._exchange(conn_socket, requests)
-            conn_socket.settimeout(previous_timeout)
-        except OSError as exc:
-            d.close()                              # its state is unknown: the next use reconnects
-            raise DirectoryUnavailable(f"connection to {d.server_uri} lost: {exc}") from None
-        except BaseException:
-            d.close()
-            raise
-        return [self._error(answer) for answer in answers]
+        with self._target.wire(timeout=max(self._target.settings.timeout, 10) * 3) as wire:
+            framed = [wire.message(operation, controls) for operation, controls, _ in requests]
+            answers = _exchange(wire, [message_id for message_id, _ in framed], [message for _, message in framed])
+        return [_outcome(answer, what) for answer, (_, _, what) in zip(answers, requests, strict=True)]
 
-    @staticmethod
-    def _error(answer: dict) -> DirectoryError | None:
-        if answer["result"] == 0 or (answer["result"] == 32 and answer["tag"] == 0x6B):
-            return None
-        try:
-            _raise_for(answer, answer["what"])
-        except DirectoryError as exc:
-            return exc
-        return DirectoryError(answer["what"])  # pragma: no cover
 
-    @staticmethod
-    def _exchange(conn_socket, requests: list[tuple[bytes, list[bytes], str]]) -> list[dict]:
-        """Send the requests, at most WINDOW of them unanswered at a time; their answers, in order."""
-        messages, ids = [], []
-        for operation, controls, _what in requests:
-            message_id = Server.next_message_id()
-            ids.append(message_id)
-            messages.append(ldap_message(message_id, operation, controls))
-        wanted = set(ids)
-        answers: dict[int, dict] = {}
-        buffer, sent = b"", 0
-        while len(answers) < len(ids):
-            if sent < len(messages) and sent - len(answers) < WINDOW:
-                upto = min(len(messages), len(answers) + WINDOW)
-                conn_socket.sendall(b"".join(messages[sent:upto]))
-                sent = upto
-                continue
-            chunk = conn_socket.recv(65536)
-            if not chunk:
-                raise OSError("the server closed the connection")
-            buffer += chunk
-            pos = 0
-            while (element := read_tlv(buffer, pos)) is not None:
-                response = parse_response(buffer[pos:element[2]])
-                if response["message_id"] in wanted:
-                    answers[response["message_id"]] = response
-                pos = element[2]
-            buffer = buffer[pos:]
-        ordered = []
-        for message_id, (_, _, what) in zip(ids, requests):
-            answers[message_id]["what"] = what
-            ordered.append(answers[message_id])
-        return ordered
+@lru_cache(maxsize=64)
+def _assertion_control(filter_text: str) -> bytes:
+    """A handful of distinct assertions come back for every entry: each is encoded once."""
+    return control(ASSERTION_OID, True, encode_filter(filter_text))
+
+
+def _outcome(answer: dict[str, Any], what: str) -> DirectoryError | None:
+    if answer["result"] == 0 or (answer["result"] == 32 and answer["tag"] == DELETE_RESPONSE):
+        return None
+    return error_for(answer, what)
+
+
+def _exchange(wire: Wire, ids: list[int], messages: list[bytes]) -> list[dict[str, Any]]:
+    """Send the messages, at most WINDOW of them unanswered at a time; their answers, in order."""
+    wanted = set(ids)
+    answers: dict[int, dict[str, Any]] = {}
+    sent, total = 0, len(messages)
+    while (received := len(answers)) < total:
+        if sent < total and sent - received < WINDOW:
+            upto = min(total, received + WINDOW)
+            wire.send(messages[sent:upto])
+            sent = upto
+            continue
+        for message in wire.receive():
+            response = parse_response(message)
+            if response["message_id"] in wanted:
+                answers[response["message_id"]] = response
+    return [answers[message_id] for message_id in ids]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..model import Printer
 from . import escaping as esc
-from .core import Directory, values
+from .core import Directory, values, written
 from .errors import AlreadyExists
 from .records import PRINTER_ATTRS, printer_from
 
@@ -59,13 +59,13 @@ def add_printer(d: Directory, name: str, description: str | None = None, price_p
         d.add(dn, ["pkPrinter"], attrs)
     except AlreadyExists:
         raise AlreadyExists(f"printer {name} exists already") from None
-    return get_printer(d, name)
+    return written(get_printer(d, name), f"printer {name}")
 
 
-def set_printer_fields(d: Directory, printer: Printer, **fields) -> None:
+def set_printer_fields(d: Directory, printer: Printer, **fields: object) -> None:
     mapping = {"description": "description", "price_per_page": "pkPricePerPage", "price_per_job": "pkPricePerJob",
                "max_job_size": "pkMaxJobSize", "passthrough": "pkPassThrough"}
-    changes = {}
+    changes: dict[str, object] = {}
     for key, value in fields.items():
         if key == "passthrough":
             value = "TRUE" if value else "FALSE"

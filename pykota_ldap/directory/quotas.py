@@ -7,19 +7,24 @@ entry at once collide on the DN instead of making two.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Callable, Iterator, TypeVar
 
 from ..model import GroupQuota, UserQuota
+from . import ber
 from . import escaping as esc
-from .core import Directory, first
-from .errors import AlreadyExists, AssertionFailed
+from .core import Attributes, Directory, Writer, first, first_int, values
+from .errors import AssertionFailed
+from .fastsearch import search_paged_fast
 from .records import GROUP_QUOTA_ATTRS, USER_QUOTA_ATTRS, group_quota_from, to_time, user_quota_from
 
+Q = TypeVar("Q", UserQuota, GroupQuota)
 
-def user_quota_dn(d: Directory, user: str, printer: str) -> str:
+
+def user_quota_dn(d: Writer, user: str, printer: str) -> str:
     return d.dn("cn", f"{user}@{printer}", d.settings.userquotabase)
 
 
-def group_quota_dn(d: Directory, group: str, printer: str) -> str:
+def group_quota_dn(d: Writer, group: str, printer: str) -> str:
     return d.dn("cn", f"{group}@{printer}", d.settings.groupquotabase)
 
 
@@ -30,15 +35,20 @@ def user_quotas(d: Directory, user: str, printers: list[str]) -> dict[str, UserQ
     return {q.printer.lower(): q for q in found}
 
 
-def _find_quotas(d: Directory, base: str, object_class: str, name_attr: str, attrs: list[str], convert,
-                 names: list[str] | None, printers: list[str] | None):
+def _owner(quota: UserQuota | GroupQuota) -> str:
+    return quota.user if isinstance(quota, UserQuota) else quota.group
+
+
+def _find_quotas(d: Directory, base: str, object_class: str, name_attr: str, attrs: list[str],
+                 convert: Callable[[str, Attributes], Q], names: list[str] | None,
+                 printers: list[str] | None) -> Iterator[Q]:
     """Stream quota entries whose owner and printer match the shell patterns (paged): the server
     narrows with the * parts, fnmatch keeps the exact ? and [...] semantics."""
     flt = esc.all_of(f"(objectClass={object_class})", esc.any_pattern(name_attr, names),
                      esc.any_pattern("pkPrinterName", printers))
     for dn, entry in d.search_paged(base, flt, attrs):
         quota = convert(dn, entry)
-        owner = quota.user if object_class == "pkUserQuota" else quota.group
+        owner = _owner(quota)
         if names and not any(esc.matches(owner, n) for n in names):
             continue
         if printers and not any(esc.matches(quota.printer, p) for p in printers):
@@ -46,7 +56,8 @@ def _find_quotas(d: Directory, base: str, object_class: str, name_attr: str, att
         yield quota
 
 
-def find_user_quotas(d: Directory, users: list[str] | None = None, printers: list[str] | None = None):
+def find_user_quotas(d: Directory, users: list[str] | None = None,
+                     printers: list[str] | None = None) -> Iterator[UserQuota]:
     return _find_quotas(d, d.settings.userquotabase, "pkUserQuota", "pkUserName", USER_QUOTA_ATTRS,
                         user_quota_from, users, printers)
 
@@ -59,7 +70,8 @@ def group_quotas(d: Directory, groups: list[str], printers: list[str]) -> list[G
     return [group_quota_from(dn, e) for dn, e in d.search(d.settings.groupquotabase, flt, GROUP_QUOTA_ATTRS)]
 
 
-def find_group_quotas(d: Directory, groups: list[str] | None = None, printers: list[str] | None = None):
+def find_group_quotas(d: Directory, groups: list[str] | None = None,
+                      printers: list[str] | None = None) -> Iterator[GroupQuota]:
     return _find_quotas(d, d.settings.groupquotabase, "pkGroupQuota", "pkGroupName", GROUP_QUOTA_ATTRS,
                         group_quota_from, groups, printers)
 
@@ -71,17 +83,15 @@ def group_page_usage(d: Directory, members: list[str], printer: str) -> int:
     searches per member). The filter, an OR of one term per member, is encoded directly
     (ber.py): ldap3 takes 20 us a term to compile it.
     """
-    from . import ber
-    from .fastsearch import search_paged_fast
     if not members:
         return 0
     flt = ber.all_of(ber.equality("objectClass", "pkUserQuota"), ber.equality("pkPrinterName", printer),
                      ber.any_of(*(ber.equality("pkUserName", m) for m in members)))
-    return sum(int(entry.get("pkpagecounter", ["0"])[0])
+    return sum(first_int(entry, "pkPageCounter", 0)
                for _, entry in search_paged_fast(d, d.settings.userquotabase, flt, ["pkPageCounter"]))
 
 
-def add_user_quota(d: Directory, user: str, printer: str, soft: int | None = None, hard: int | None = None,
+def add_user_quota(d: Writer, user: str, printer: str, soft: int | None = None, hard: int | None = None,
                    max_job_size: int | None = None) -> UserQuota:
     dn = user_quota_dn(d, user, printer)
     d.add(dn, ["pkUserQuota"], {"cn": f"{user}@{printer}", "pkUserName": user, "pkPrinterName": printer,
@@ -90,7 +100,7 @@ def add_user_quota(d: Directory, user: str, printer: str, soft: int | None = Non
     return UserQuota(user=user, printer=printer, dn=dn, soft_limit=soft, hard_limit=hard, max_job_size=max_job_size)
 
 
-def add_group_quota(d: Directory, group: str, printer: str, soft: int | None = None, hard: int | None = None,
+def add_group_quota(d: Writer, group: str, printer: str, soft: int | None = None, hard: int | None = None,
                     max_job_size: int | None = None) -> GroupQuota:
     """Limits are written with the entry (PyKota's LDAP code dropped them at creation)."""
     dn = group_quota_dn(d, group, printer)
@@ -99,18 +109,10 @@ def add_group_quota(d: Directory, group: str, printer: str, soft: int | None = N
     return GroupQuota(group=group, printer=printer, dn=dn, soft_limit=soft, hard_limit=hard, max_job_size=max_job_size)
 
 
-def ensure_user_quota(d: Directory, user: str, printer: str, **limits) -> tuple[UserQuota | None, bool]:
-    """Create the entry unless it exists; (entry or None, created?)."""
-    try:
-        return add_user_quota(d, user, printer, **limits), True
-    except AlreadyExists:
-        return None, False
-
-
-def set_limits(d: Directory, dn: str, soft: int | None = None, hard: int | None = None, *,
+def set_limits(d: Writer, dn: str, soft: int | None = None, hard: int | None = None, *,
                clear_soft: bool = False, clear_hard: bool = False) -> None:
     """Set limits; the grace date restarts from the new limits (as in PyKota)."""
-    changes = {"pkDateLimit": None}
+    changes: dict[str, int | None] = {"pkDateLimit": None}
     if soft is not None or clear_soft:
         changes["pkSoftLimit"] = None if clear_soft else soft
     if hard is not None or clear_hard:
@@ -130,7 +132,7 @@ def set_grace_date(d: Directory, dn: str, when: datetime) -> bool:
 def add_pages(d: Directory, dns: list[str], pages: int, lifetime: bool = True) -> None:
     """Count pages on quota entries with Modify-Increment (never read-add-write)."""
     for dn in dns:
-        deltas = {"pkPageCounter": pages}
+        deltas: dict[str, int] = {"pkPageCounter": pages}
         if lifetime:
             deltas["pkLifePageCounter"] = pages
         d.increment(dn, deltas)
@@ -142,19 +144,17 @@ def reset_counter(d: Directory, dn: str, hard: bool = False) -> None:
     A reset is an admin's absolute write, the one place where a counter is replaced: it means
     "from now on", so a job charged a moment before is meant to be forgotten with the rest.
     """
-    values = {"pkPageCounter": "0", "pkDateLimit": None, "pkWarnCount": "0"}
+    zeros: dict[str, str | None] = {"pkPageCounter": "0", "pkDateLimit": None, "pkWarnCount": "0"}
     if hard:
-        values["pkLifePageCounter"] = "0"
-    d.replace(dn, values)
+        zeros["pkLifePageCounter"] = "0"
+    d.replace(dn, zeros)
 
 
-def delete_quota(d: Directory, dn: str) -> None:
+def delete_quota(d: Writer, dn: str) -> None:
     d.delete(dn)
 
 
 # -- admin commands (edpykota, pkusers -d, pkprinters -d) --------------------------------------
-
-from .core import values as _values  # noqa: E402
 
 def set_usage(d: Directory, dn: str, pages: int) -> None:
     """edpykota -U N: both counters become N. Like a reset, an admin's absolute write: the one
@@ -181,12 +181,12 @@ def change_limits(d: Directory, dn: str, delta: int) -> tuple[int, int]:
     on the values read, so two admins at once cannot lose one change. Returns the new limits;
     refused (AssertionFailed) when a limit would go below zero."""
     entry = d.read(dn, ["pkSoftLimit", "pkHardLimit"]) or {}
-    soft, hard = int(first(entry, "pkSoftLimit", 0)), int(first(entry, "pkHardLimit", 0))
+    soft, hard = first_int(entry, "pkSoftLimit", 0), first_int(entry, "pkHardLimit", 0)
     if soft + delta < 0 or hard + delta < 0:
         raise AssertionFailed(f"limits {soft}/{hard} cannot decrease by {-delta}")
 
-    def same(attr, value):
-        return f"({attr}={value})" if _values(entry, attr) else f"(!({attr}=*))"
+    def same(attr: str, value: int) -> str:
+        return f"({attr}={value})" if values(entry, attr) else f"(!({attr}=*))"
 
     d.replace(dn, {"pkSoftLimit": str(soft + delta), "pkHardLimit": str(hard + delta), "pkDateLimit": None},
               assertion=esc.all_of(same("pkSoftLimit", soft), same("pkHardLimit", hard)))
@@ -219,11 +219,11 @@ def page_usage_by_printer(d: Directory, printers: list[str] | None = None) -> di
     flt = "(objectClass=pkUserQuota)"
     if printers:
         flt = esc.all_of(flt, esc.any_of("pkPrinterName", printers))
-    usage = {}
+    usage: dict[tuple[str, str], tuple[int, int]] = {}
     for _, entry in d.search_paged(d.settings.userquotabase, flt, ["pkUserName", "pkPrinterName", "pkPageCounter",
                                                                    "pkLifePageCounter"]):
         key = (str(first(entry, "pkUserName")).lower(), str(first(entry, "pkPrinterName")).lower())
-        usage[key] = (int(first(entry, "pkPageCounter", 0)), int(first(entry, "pkLifePageCounter", 0)))
+        usage[key] = (first_int(entry, "pkPageCounter", 0), first_int(entry, "pkLifePageCounter", 0))
     return usage
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from ..model import BillingCode, GroupQuota, Job, Payment, Printer, User, UserQuota
-from .core import first, values
+from .core import Attributes, first, first_int, values
+from .errors import DirectoryError
 
 USER_ATTRS = ["objectClass", "pkLimitBy", "pkBalance", "pkLifeTimePaid", "pkOverCharge", "description"]
 PRINTER_ATTRS = ["cn", "description", "pkPricePerPage", "pkPricePerJob", "pkMaxJobSize", "pkPassThrough",
@@ -15,7 +16,7 @@ GROUP_QUOTA_ATTRS = ["pkGroupName", "pkPrinterName", "pkSoftLimit", "pkHardLimit
 JOB_ATTRS = ["pkJobId", "pkJobDate", "pkUserName", "pkPrinterName", "pkAction", "pkJobSize", "pkJobPrice", "pkTitle",
              "pkFileName", "pkCopies", "pkOptions", "pkHostName", "pkJobSizeBytes", "pkMD5Sum", "pkBillingCode",
              "pkPrecomputedJobSize", "pkPrecomputedJobPrice", "pkPrinterPageCounter"]
-PAYMENT_ATTRS = ["pkUserName", "pkAmount", "pkPaymentDate", "description"]
+PAYMENT_ATTRS = ["cn", "pkUserName", "pkAmount", "pkPaymentDate", "description"]
 BILLING_ATTRS = ["cn", "description", "pkPageCounter", "pkBalance"]
 
 
@@ -24,69 +25,94 @@ def to_time(value: datetime) -> str:
     return value.astimezone(timezone.utc).strftime("%Y%m%d%H%M%SZ")
 
 
-def from_time(value) -> datetime | None:
-    if value in (None, "", []):
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    text = str(value).rstrip("Z")
-    text = text.split(".")[0]
-    return datetime.strptime(text[:14].ljust(14, "0"), "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+def parse_time(text: str) -> datetime:
+    """A GeneralizedTime (20261124163000Z; fractions, missing seconds allowed) as an aware UTC datetime."""
+    digits = text.rstrip("Z").split(".")[0][:14].ljust(14, "0")
+    if not digits.isdigit():
+        raise ValueError(f"not a GeneralizedTime: {text!r}")
+    return datetime(int(digits[0:4]), int(digits[4:6]), int(digits[6:8]), int(digits[8:10]), int(digits[10:12]),
+                    int(digits[12:14]), tzinfo=timezone.utc)
 
 
-def _int(entry, attr, default=None):
+def from_time(value: str | None) -> datetime | None:
+    return parse_time(value) if value else None
+
+
+def _required(dn: str, entry: Attributes, attr: str) -> str:
+    """A MUST attribute of the schema: an entry that can be read has it."""
     value = first(entry, attr)
-    return default if value in (None, "") else int(value)
+    if value is None:
+        raise DirectoryError(f"{dn} has no {attr}")
+    return value
 
 
-def _bool(entry, attr) -> bool:
+def _required_time(dn: str, entry: Attributes, attr: str) -> datetime:
+    return parse_time(_required(dn, entry, attr))
+
+
+def _bool(entry: Attributes, attr: str) -> bool:
     value = first(entry, attr)
-    return str(value).upper() == "TRUE" if value is not None else False
+    return value.upper() == "TRUE" if value is not None else False
 
 
-def user_from(dn: str, name: str, entry: dict, mail_attr: str = "mail") -> User:
-    classes = {str(c).lower() for c in values(entry, "objectClass")}
-    return User(name=name, dn=dn, managed="pkaccount" in classes,
-                limit_by=(first(entry, "pkLimitBy") or "quota").lower(),
-                balance=_int(entry, "pkBalance", 0), lifetime_paid=_int(entry, "pkLifeTimePaid", 0),
-                overcharge=_int(entry, "pkOverCharge", 1000), description=first(entry, "description"),
-                email=first(entry, mail_attr))
+def account_from(dn: str, name: str, entry: Attributes) -> User:
+    """What pkAccount holds on a user entry, and its entryUUID: all pksync reads of every user
+    (what was not read keeps the model's default)."""
+    return User(name=name, dn=dn, managed="pkaccount" in {c.lower() for c in values(entry, "objectClass")},
+                limit_by=(first(entry, "pkLimitBy") or "quota").lower(), balance=first_int(entry, "pkBalance", 0),
+                lifetime_paid=first_int(entry, "pkLifeTimePaid", 0), uuid=first(entry, "entryUUID", ""))
 
 
-def printer_from(dn: str, entry: dict, member_names: list[str]) -> Printer:
-    return Printer(name=first(entry, "cn"), dn=dn, description=first(entry, "description"),
-                   price_per_page=_int(entry, "pkPricePerPage", 0), price_per_job=_int(entry, "pkPricePerJob", 0),
-                   max_job_size=_int(entry, "pkMaxJobSize"), passthrough=_bool(entry, "pkPassThrough"),
-                   members=member_names, page_counter=_int(entry, "pkPrinterPageCounter"))
+def user_from(dn: str, name: str, entry: Attributes, mail_attr: str = "mail") -> User:
+    user = account_from(dn, name, entry)
+    user.overcharge = first_int(entry, "pkOverCharge", 1000)
+    user.description, user.email = first(entry, "description"), first(entry, mail_attr)
+    return user
 
 
-def user_quota_from(dn: str, entry: dict) -> UserQuota:
-    return UserQuota(user=first(entry, "pkUserName"), printer=first(entry, "pkPrinterName"), dn=dn,
-                     soft_limit=_int(entry, "pkSoftLimit"), hard_limit=_int(entry, "pkHardLimit"),
-                     date_limit=from_time(first(entry, "pkDateLimit")), page_counter=_int(entry, "pkPageCounter", 0),
-                     life_page_counter=_int(entry, "pkLifePageCounter", 0), warn_count=_int(entry, "pkWarnCount", 0),
-                     max_job_size=_int(entry, "pkMaxJobSize"))
+def printer_from(dn: str, entry: Attributes, member_names: list[str]) -> Printer:
+    return Printer(name=_required(dn, entry, "cn"), dn=dn, description=first(entry, "description"),
+                   price_per_page=first_int(entry, "pkPricePerPage", 0),
+                   price_per_job=first_int(entry, "pkPricePerJob", 0), max_job_size=first_int(entry, "pkMaxJobSize"),
+                   passthrough=_bool(entry, "pkPassThrough"), members=member_names,
+                   page_counter=first_int(entry, "pkPrinterPageCounter"))
 
 
-def group_quota_from(dn: str, entry: dict) -> GroupQuota:
-    return GroupQuota(group=first(entry, "pkGroupName"), printer=first(entry, "pkPrinterName"), dn=dn,
-                      soft_limit=_int(entry, "pkSoftLimit"), hard_limit=_int(entry, "pkHardLimit"),
-                      date_limit=from_time(first(entry, "pkDateLimit")), max_job_size=_int(entry, "pkMaxJobSize"))
+def quota_limits_from(dn: str, entry: Attributes) -> UserQuota:
+    """A user quota entry read for its limits only (pksync, over every entry): the counters stay at 0."""
+    return UserQuota(first(entry, "pkUserName", ""), first(entry, "pkPrinterName", ""), dn,
+                     first_int(entry, "pkSoftLimit"), first_int(entry, "pkHardLimit"))
 
 
-def job_from(dn: str, entry: dict) -> Job:
-    return Job(job_id=first(entry, "pkJobId"), user=first(entry, "pkUserName"), printer=first(entry, "pkPrinterName"),
-               date=from_time(first(entry, "pkJobDate")), action=first(entry, "pkAction") or "", dn=dn,
-               size=_int(entry, "pkJobSize"), price=_int(entry, "pkJobPrice"), title=first(entry, "pkTitle"),
-               filename=first(entry, "pkFileName"), copies=_int(entry, "pkCopies"), options=first(entry, "pkOptions"),
-               hostname=first(entry, "pkHostName"), size_bytes=_int(entry, "pkJobSizeBytes"),
-               md5sum=first(entry, "pkMD5Sum"), billing_code=first(entry, "pkBillingCode"),
-               precomputed_size=_int(entry, "pkPrecomputedJobSize"),
-               precomputed_price=_int(entry, "pkPrecomputedJobPrice"),
-               printer_page_counter=_int(entry, "pkPrinterPageCounter"))
+def user_quota_from(dn: str, entry: Attributes) -> UserQuota:
+    return UserQuota(user=_required(dn, entry, "pkUserName"), printer=_required(dn, entry, "pkPrinterName"), dn=dn,
+                     soft_limit=first_int(entry, "pkSoftLimit"), hard_limit=first_int(entry, "pkHardLimit"),
+                     date_limit=from_time(first(entry, "pkDateLimit")),
+                     page_counter=first_int(entry, "pkPageCounter", 0),
+                     life_page_counter=first_int(entry, "pkLifePageCounter", 0),
+                     warn_count=first_int(entry, "pkWarnCount", 0), max_job_size=first_int(entry, "pkMaxJobSize"))
 
 
-def job_attributes(job: Job) -> dict:
+def group_quota_from(dn: str, entry: Attributes) -> GroupQuota:
+    return GroupQuota(group=_required(dn, entry, "pkGroupName"), printer=_required(dn, entry, "pkPrinterName"),
+                      dn=dn, soft_limit=first_int(entry, "pkSoftLimit"), hard_limit=first_int(entry, "pkHardLimit"),
+                      date_limit=from_time(first(entry, "pkDateLimit")), max_job_size=first_int(entry, "pkMaxJobSize"))
+
+
+def job_from(dn: str, entry: Attributes) -> Job:
+    return Job(job_id=_required(dn, entry, "pkJobId"), user=_required(dn, entry, "pkUserName"),
+               printer=_required(dn, entry, "pkPrinterName"), date=_required_time(dn, entry, "pkJobDate"),
+               action=first(entry, "pkAction", ""), dn=dn,
+               size=first_int(entry, "pkJobSize"), price=first_int(entry, "pkJobPrice"), title=first(entry, "pkTitle"),
+               filename=first(entry, "pkFileName"), copies=first_int(entry, "pkCopies"),
+               options=first(entry, "pkOptions"), hostname=first(entry, "pkHostName"),
+               size_bytes=first_int(entry, "pkJobSizeBytes"), md5sum=first(entry, "pkMD5Sum"),
+               billing_code=first(entry, "pkBillingCode"), precomputed_size=first_int(entry, "pkPrecomputedJobSize"),
+               precomputed_price=first_int(entry, "pkPrecomputedJobPrice"),
+               printer_page_counter=first_int(entry, "pkPrinterPageCounter"))
+
+
+def job_attributes(job: Job) -> dict[str, object]:
     """Attributes of a new pkJob entry (unset values left out, not stored as 'None')."""
     return {"pkJobId": job.job_id, "pkJobDate": to_time(job.date), "pkUserName": job.user,
             "pkPrinterName": job.printer, "pkAction": job.action, "pkJobSize": job.size, "pkJobPrice": job.price,
@@ -97,11 +123,12 @@ def job_attributes(job: Job) -> dict:
             "pkPrinterPageCounter": job.printer_page_counter}
 
 
-def payment_from(dn: str, entry: dict) -> Payment:
-    return Payment(user=first(entry, "pkUserName"), amount=_int(entry, "pkAmount", 0),
-                   date=from_time(first(entry, "pkPaymentDate")), description=first(entry, "description"), dn=dn)
+def payment_from(dn: str, entry: Attributes) -> Payment:
+    return Payment(user=_required(dn, entry, "pkUserName"), amount=first_int(entry, "pkAmount", 0),
+                   date=_required_time(dn, entry, "pkPaymentDate"), description=first(entry, "description"), dn=dn,
+                   name=_required(dn, entry, "cn"))
 
 
-def billing_code_from(dn: str, entry: dict) -> BillingCode:
-    return BillingCode(code=first(entry, "cn"), dn=dn, description=first(entry, "description"),
-                       page_counter=_int(entry, "pkPageCounter", 0), balance=_int(entry, "pkBalance", 0))
+def billing_code_from(dn: str, entry: Attributes) -> BillingCode:
+    return BillingCode(code=_required(dn, entry, "cn"), dn=dn, description=first(entry, "description"),
+                       page_counter=first_int(entry, "pkPageCounter", 0), balance=first_int(entry, "pkBalance", 0))

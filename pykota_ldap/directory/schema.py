@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ldap3 import MODIFY_ADD
 
-from .core import Directory, values
+from .core import Directory, Entry, values
 from .errors import AccessDenied, DirectoryError, SchemaMissing
 
 SCHEMA_CONTAINER = "cn=schema,cn=config"
@@ -21,7 +21,7 @@ NAME = re.compile(r"NAME '([^']+)'")
 def read_ldif_definitions(path: Path) -> dict[str, list[str]]:
     """{'olcAttributeTypes': [...], 'olcObjectClasses': [...]} from our schema LDIF (unfolded)."""
     text = re.sub(r"\n ", "", path.read_text())
-    found = {"olcAttributeTypes": [], "olcObjectClasses": []}
+    found: dict[str, list[str]] = {"olcAttributeTypes": [], "olcObjectClasses": []}
     for line in text.splitlines():
         key, _, value = line.partition(": ")
         if key in found:
@@ -29,15 +29,21 @@ def read_ldif_definitions(path: Path) -> dict[str, list[str]]:
     return found
 
 
+def _name(definition: str) -> str:
+    """The NAME of an attribute type or object class definition ("" if it has none)."""
+    match = NAME.search(definition)
+    return match.group(1) if match else ""
+
+
 def _names(definitions: list[str]) -> dict[str, str]:
-    return {NAME.search(d).group(1).lower(): d for d in definitions if NAME.search(d)}
+    return {_name(d).lower(): d for d in definitions if _name(d)}
 
 
 def _strip_index(value: str) -> str:
     return re.sub(r"^\{\d+\}", "", value).strip()
 
 
-def installed_entry(d: Directory) -> tuple[str, dict] | None:
+def installed_entry(d: Directory) -> Entry | None:
     try:
         found = d.search(SCHEMA_CONTAINER, "(cn=*pykota-ldap)", ["cn", "olcAttributeTypes", "olcObjectClasses"])
     except AccessDenied:
@@ -59,7 +65,7 @@ def install(d: Directory, ldif_path: Path) -> str:
                   {"cn": "pykota-ldap", **wanted})
             return "installed"
         dn, entry = current
-        changes = {}
+        changes: dict[str, list[tuple[str, list[str]]]] = {}
         for attr, definitions in wanted.items():
             have = _names([_strip_index(v) for v in values(entry, attr)])
             missing = [v for name, v in _names(definitions).items() if name not in have]
@@ -68,7 +74,7 @@ def install(d: Directory, ldif_path: Path) -> str:
         if not changes:
             return "already installed"
         d.modify(dn, changes)
-        return "updated: added " + ", ".join(NAME.search(v).group(1) for c in changes.values() for v in c[0][1])
+        return "updated: added " + ", ".join(_name(v) for c in changes.values() for v in c[0][1])
     except DirectoryError as exc:
         if isinstance(exc, AccessDenied) or "insufficientAccessRights" in str(exc):
             raise AccessDenied(
@@ -82,8 +88,7 @@ def check(d: Directory, ldif_path: Path) -> list[str]:
     entry = d.read("cn=Subschema", ["attributeTypes", "objectClasses"]) or {}
     served = {n for attr in ("attributeTypes", "objectClasses") for n in _names(values(entry, attr))}
     wanted = read_ldif_definitions(ldif_path)
-    return [NAME.search(v).group(1) for defs in wanted.values() for v in defs
-            if NAME.search(v).group(1).lower() not in served]
+    return [_name(v) for defs in wanted.values() for v in defs if _name(v).lower() not in served]
 
 
 def require_schema(d: Directory, ldif_path: Path) -> None:

@@ -1,103 +1,62 @@
 """What account provisioning (pksync) reads and writes.
 
 Reads are a handful of paged searches asking only for the attributes the plan needs (a no-op run
-over 100,000 accounts must stay cheap). Writes are the two steps that pksync adds to the area
-modules, each touching two entries: attaching an account together with its starting payments,
-and crediting an allocation under a cap with its payment (see the note above attach_account).
+over 100,000 accounts must stay cheap): what is not asked for keeps the model's default. Writes
+are the two steps that pksync adds to the area modules, each touching two entries: attaching an
+account together with its starting payments, and crediting an allocation under a cap with its
+payment (see the note above attach_account).
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Iterable, Iterator
 
-from ldap3 import MODIFY_ADD
-from ldap3.core.exceptions import LDAPInvalidFilterError
-from ldap3.operation.search import parse_filter
-
-from ..model import Group
-from ..sync.snapshot import Account, PaymentRecord, QuotaEntry
+from ..model import Group, Payment, User, UserQuota
 from . import accounts, history
 from . import escaping as esc
-from .core import Directory
+from .core import Directory, Writer, first, first_int
 from .errors import AlreadyExists, AssertionFailed, NotFound
 from .fastsearch import search_paged_fast
-from .records import to_time
+from .records import PAYMENT_ATTRS, account_from, payment_from, quota_limits_from, to_time
 
 ACCOUNT_ATTRS = ["objectClass", "pkLimitBy", "pkBalance", "pkLifeTimePaid", "entryUUID"]
 QUOTA_LIMIT_ATTRS = ["pkUserName", "pkPrinterName", "pkSoftLimit", "pkHardLimit"]
 
 
-def _lower_keys(entry: dict) -> dict:
-    return {key.lower(): value for key, value in entry.items()}
-
-
-def _one(entry: dict, attr: str):
-    value = entry.get(attr)
-    if isinstance(value, list):
-        return value[0] if value else None
-    return value
-
-
-def _int_or_none(value) -> int | None:
-    return None if value in (None, "") else int(value)
-
-
-def filter_problem(text: str) -> str | None:
-    """Why a filter (e.g. a configured userfilter) is not valid LDAP, or None."""
-    try:
-        parse_filter(text, None, True, True, None, False)
-    except LDAPInvalidFilterError as exc:
-        return str(exc) or "invalid filter"
-    return None
-
-
 # -- reads -------------------------------------------------------------------------------------
 
-def read_accounts(d: Directory, userfilter: str) -> Iterator[Account]:
-    """Users under userbase matched by userfilter, with what pkAccount holds."""
+def read_accounts(d: Directory, userfilter: str) -> Iterator[User]:
+    """Users under userbase matched by userfilter, with what pkAccount holds and their entryUUID."""
     rdn = d.settings.userrdn
     flt = esc.all_of(userfilter, f"({rdn}=*)")
     for dn, entry in search_paged_fast(d, d.settings.userbase, flt, [rdn] + ACCOUNT_ATTRS):
-        classes = {str(c).lower() for c in entry.get("objectclass", [])}
-        limit_by = _one(entry, "pklimitby")
-        yield Account(name=str(_one(entry, rdn.lower())), dn=dn, managed="pkaccount" in classes,
-                      limit_by=limit_by.lower() if limit_by else None,
-                      balance=int(_one(entry, "pkbalance") or 0),
-                      lifetime_paid=int(_one(entry, "pklifetimepaid") or 0),
-                      uuid=str(_one(entry, "entryuuid") or ""))
+        yield account_from(dn, first(entry, rdn, ""), entry)
 
 
 def read_groups(d: Directory, names: Iterable[str]) -> list[Group]:
     """The groups with these names (managed or not), with their members as user names."""
-    names = sorted(set(names), key=str.lower)
-    if not names:
-        return []
+    wanted = sorted(set(names), key=str.lower)
     s = d.settings
-    found = []
-    for start in range(0, len(names), 200):          # keep each filter a reasonable size
-        flt = esc.any_of(s.grouprdn, names[start:start + 200])
-        found.extend(accounts._group_from(d, dn, entry)
-                     for dn, entry in d.search_paged(s.groupbase, flt, accounts._group_attrs(d)))
+    found: list[Group] = []
+    for start in range(0, len(wanted), 200):          # keep each filter a reasonable size
+        flt = esc.any_of(s.grouprdn, wanted[start:start + 200])
+        found.extend(accounts.group_from_entry(d, dn, entry)
+                     for dn, entry in d.search_paged(s.groupbase, flt, accounts.group_attributes(d)))
     return found
 
 
-def read_quota_limits(d: Directory) -> Iterator[QuotaEntry]:
-    """Every user quota entry, limits only (the counters are none of pksync's business)."""
+def read_quota_limits(d: Directory) -> Iterator[UserQuota]:
+    """Every user quota entry, limits only: the counters are none of pksync's business."""
     for dn, entry in search_paged_fast(d, d.settings.userquotabase, "(objectClass=pkUserQuota)", QUOTA_LIMIT_ATTRS):
-        yield QuotaEntry(user=str(_one(entry, "pkusername")), printer=str(_one(entry, "pkprintername")), dn=dn,
-                         soft_limit=_int_or_none(_one(entry, "pksoftlimit")),
-                         hard_limit=_int_or_none(_one(entry, "pkhardlimit")))
+        yield quota_limits_from(dn, entry)
 
 
-def read_payments(d: Directory, since: datetime) -> dict[str, PaymentRecord]:
+def read_payments(d: Directory, since: datetime) -> dict[str, Payment]:
     """Payments recorded since a moment (a day of margin added), by lower-cased entry name."""
     flt = esc.all_of("(objectClass=pkPayment)", f"(pkPaymentDate>={to_time(since - timedelta(days=1))})")
-    found = {}
-    for dn, entry in search_paged_fast(d, d.settings.paymentbase, flt, ["cn", "pkAmount", "description"]):
-        name = str(_one(entry, "cn") or esc.rdn_value(dn)[1])
-        found[name.lower()] = PaymentRecord(name, int(_one(entry, "pkamount") or 0),
-                                            str(_one(entry, "description") or ""))
-    return found
+    payments = (payment_from(dn, entry) for dn, entry in search_paged_fast(d, d.settings.paymentbase, flt,
+                                                                           PAYMENT_ATTRS))
+    return {payment.name.lower(): payment for payment in payments if payment.name}
 
 
 # -- writes ------------------------------------------------------------------------------------
@@ -109,7 +68,7 @@ def read_payments(d: Directory, since: datetime) -> dict[str, PaymentRecord]:
 # written next. So each step below orders plain writes so that every interruption leaves a state
 # the next run recognises, and never gives money twice.
 
-def attach_account(d: Directory, dn: str, user: str, limit_by: str, payments: list[tuple[str, int, str]],
+def attach_account(d: Writer, dn: str, user: str, limit_by: str, payments: list[tuple[str, int, str]],
                    when: datetime) -> None:
     """pkAccount on an existing user entry, its balance being the sum of `payments` (name, amount,
     description), each recorded as a payment entry.
@@ -119,6 +78,7 @@ def attach_account(d: Directory, dn: str, user: str, limit_by: str, payments: li
     payment adds collide harmlessly. The attach itself asserts that the entry has no pkAccount
     yet, so the balance is given once; if someone attached it meanwhile (AssertionFailed) or the
     entry is gone (NotFound), our payments are removed again and the error is raised.
+    Without payments it is one modify, which a pipelined writer can carry.
     """
     balance = sum(amount for _, amount, _ in payments)
     for name, amount, description in payments:
@@ -126,18 +86,15 @@ def attach_account(d: Directory, dn: str, user: str, limit_by: str, payments: li
             history.add_payment(d, user, amount, description, when, name=name)
         except AlreadyExists:
             pass                                    # written by an interrupted run: same name, ours
-    changes = {"objectClass": [(MODIFY_ADD, ["pkAccount"])], "pkLimitBy": [(MODIFY_ADD, [limit_by])],
-               "pkBalance": [(MODIFY_ADD, [balance])], "pkLifeTimePaid": [(MODIFY_ADD, [balance])],
-               "pkOverCharge": [(MODIFY_ADD, [1000])]}
     try:
-        d.modify(dn, changes, assertion="(!(objectClass=pkAccount))")
+        accounts.attach_class(d, dn, "pkAccount", accounts.account_values(limit_by, balance, lifetime_paid=balance))
     except (AssertionFailed, NotFound):       # attached meanwhile, or the entry is gone
         for name, _, _ in payments:
             d.delete(payment_dn(d, name))
         raise
 
 
-def payment_dn(d: Directory, name: str) -> str:
+def payment_dn(d: Writer, name: str) -> str:
     return d.dn("cn", name, d.settings.paymentbase)
 
 
@@ -172,5 +129,5 @@ def rewrite_credit(d: Directory, payment_name: str, amount: int, description: st
 
 def read_money(d: Directory, dn: str) -> tuple[int, int]:
     """(pkBalance, pkLifeTimePaid) of a user entry."""
-    entry = _lower_keys(d.read(dn, ["pkBalance", "pkLifeTimePaid"]) or {})
-    return int(_one(entry, "pkbalance") or 0), int(_one(entry, "pklifetimepaid") or 0)
+    entry = d.read(dn, ["pkBalance", "pkLifeTimePaid"]) or {}
+    return first_int(entry, "pkBalance", 0), first_int(entry, "pkLifeTimePaid", 0)

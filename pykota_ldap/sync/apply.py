@@ -18,15 +18,16 @@ import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
+from functools import partial
+from typing import Callable, TypeVar
 
 from ..config import LDAPSettings
-from ..directory import AlreadyExists, AssertionFailed, Directory, NotFound
-from ..directory import accounts, quotas
+from ..directory import AlreadyExists, AssertionFailed, Directory, DirectoryError, NotFound, accounts, quotas
 from ..directory import sync as store
+from ..directory.core import Writer
 from ..directory.pipeline import PipelinedWrites
 from ..model import User
-from .plan import Plan, allocation_credit
+from .plan import Plan, UserChange, allocation_credit
 from .rules import Allocation
 
 BATCH_SIZE = 100
@@ -34,183 +35,133 @@ PARALLEL_FROM = 2000          # steps; below this, one connection is faster than
 CHUNK_BATCHES = 10            # batches handed to a worker at a time
 MAX_CREDIT_TRIES = 3
 
+T = TypeVar("T")
+
 
 @dataclass
 class Outcome:
     done: int = 0
     skipped: list[str] = field(default_factory=list)     # conflicts: what someone else did first
 
-    def merge(self, other: "Outcome") -> None:
+    def merge(self, other: Outcome) -> None:
         self.done += other.done
         self.skipped.extend(other.skipped)
 
 
 # -- steps -------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class AttachStep:
+class Meanwhile(Exception):
+    """A step found the directory changed since the plan and did what was still right; str: what."""
+
+
+@dataclass
+class Step:
+    """One write of the plan. `write` makes it (a partial of a module-level function: steps are
+    sent to worker processes); `done_if` is the error that means someone else did it first, and
+    `meanwhile` says so."""
+
     user: str
-    dn: str
-    limit_by: str
-    payments: tuple[tuple[str, int, str], ...]
-    when: datetime
-
-    @property
-    def single_operation(self) -> bool:
-        return not self.payments           # with payments: written first, then the attach
-
-    def run(self, d: Directory) -> None:
-        store.attach_account(d, self.dn, self.user, self.limit_by, list(self.payments), self.when)
+    write: Callable[[Directory], object]
+    done_if: type[DirectoryError] | None = None
+    meanwhile: str = ""
 
     def run_alone(self, d: Directory) -> str | None:
+        """None when written; otherwise why not, for the summary."""
         try:
-            self.run(d)
+            self.write(d)
+        except Meanwhile as exc:
+            return f"user {self.user}: {exc}"
+        except DirectoryError as exc:
+            if self.done_if is None or not isinstance(exc, self.done_if):
+                raise
+            return f"user {self.user}: {self.meanwhile}"
+        return None
+
+
+@dataclass
+class PipelinedStep(Step):
+    """A step that is one LDAP operation: sent with others through a pipelined writer, and tried
+    again alone if it fails there."""
+
+    write: Callable[[Writer], object]
+
+
+def _set_limit_by(d: Writer, user: str, dn: str, limit_by: str) -> None:
+    accounts.set_user_fields(d, User(user, dn), limit_by=limit_by)
+
+
+def _set_limits(d: Writer, dn: str, soft: int | None, hard: int | None) -> None:
+    quotas.set_limits(d, dn, soft, hard, clear_soft=soft is None, clear_hard=hard is None)
+
+
+def credit(d: Directory, user: str, dn: str, amount: int, allocation: Allocation, payment_name: str,
+           description: str, lifetime_paid: int, resume: bool, when: datetime) -> None:
+    """An allocation's credit (payment, then guarded increment). Refused because something was paid
+    in or credited since the plan: re-read, credit what the cap still allows, and say so."""
+    written = resume
+    for _ in range(MAX_CREDIT_TRIES):
+        try:
+            store.credit_balance(d, dn, user, amount, allocation.cap, lifetime_paid, payment_name, description,
+                                 when, payment_written=written)
+            return
         except AssertionFailed:
-            return f"user {self.user}: pkAccount attached meanwhile by someone else, left as it is"
-        return None
+            written = True
+            balance, lifetime_paid = store.read_money(d, dn)
+            amount = allocation_credit(balance, allocation)
+            store.rewrite_credit(d, payment_name, amount, description, lifetime_paid)
+            if amount == 0:
+                raise Meanwhile("balance reached the cap meanwhile, nothing credited") from None
+    raise Meanwhile("balance kept changing, allocation left for the next run")
 
 
-@dataclass(frozen=True)
-class QuotaAddStep:
-    single_operation = True
-    user: str
-    printer: str
-    soft: int | None
-    hard: int | None
-
-    def run(self, d: Directory) -> None:
-        quotas.add_user_quota(d, self.user, self.printer, self.soft, self.hard)
-
-    def run_alone(self, d: Directory) -> str | None:
-        try:
-            self.run(d)
-        except AlreadyExists:
-            return f"user {self.user}: quota entry on {self.printer} created meanwhile, left as it is"
-        return None
-
-
-@dataclass(frozen=True)
-class LimitByStep:
-    single_operation = True
-    user: str
-    dn: str
-    limit_by: str
-
-    def run(self, d: Directory) -> None:
-        accounts.set_user_fields(d, User(self.user, self.dn), limit_by=self.limit_by)
-
-    def run_alone(self, d: Directory) -> str | None:
-        try:
-            self.run(d)
-        except NotFound:
-            return f"user {self.user}: entry gone meanwhile"
-        return None
+def _user_steps(change: UserChange, now: datetime) -> list[Step]:
+    steps: list[Step] = []
+    name, dn = change.name, change.dn
+    if change.attach:
+        payments = [(p.name, p.amount, p.description) for p in change.attach.payments]
+        kind = PipelinedStep if not payments else Step     # with payments: written first, then the attach
+        steps.append(kind(name, partial(store.attach_account, dn=dn, user=name, limit_by=change.attach.limit_by,
+                                        payments=payments, when=now),
+                          AssertionFailed, "pkAccount attached meanwhile by someone else, left as it is"))
+    if change.limit_by:
+        steps.append(PipelinedStep(name, partial(_set_limit_by, user=name, dn=dn, limit_by=change.limit_by),
+                                   NotFound, "entry gone meanwhile"))
+    steps.extend(PipelinedStep(name, partial(quotas.add_user_quota, user=name, printer=q.printer,
+                                             soft=q.soft_limit, hard=q.hard_limit),
+                               AlreadyExists, f"quota entry on {q.printer} created meanwhile, left as it is")
+                 for q in change.quota_adds)
+    steps.extend(PipelinedStep(name, partial(_set_limits, dn=c.dn, soft=c.soft_limit, hard=c.hard_limit),
+                               NotFound, f"quota entry {c.dn} gone meanwhile")
+                 for c in change.limit_changes)
+    if change.credit and change.rule.allocation:          # a credit is the rule's allocation
+        c, allocation = change.credit, change.rule.allocation
+        steps.append(Step(name, partial(credit, user=name, dn=dn, amount=c.amount, allocation=allocation,
+                                        payment_name=c.payment.name, description=c.payment.description,
+                                        lifetime_paid=c.lifetime_paid, resume=c.resume, when=now),
+                          AlreadyExists, f"{c.payment.name} credited meanwhile, not again"))
+    return steps
 
 
-@dataclass(frozen=True)
-class LimitsStep:
-    single_operation = True
-    user: str
-    dn: str
-    soft: int | None
-    hard: int | None
-
-    def run(self, d: Directory) -> None:
-        quotas.set_limits(d, self.dn, self.soft, self.hard, clear_soft=self.soft is None,
-                          clear_hard=self.hard is None)
-
-    def run_alone(self, d: Directory) -> str | None:
-        try:
-            self.run(d)
-        except NotFound:
-            return f"user {self.user}: quota entry {self.dn} gone meanwhile"
-        return None
-
-
-@dataclass(frozen=True)
-class CreditStep:
-    single_operation = False                # the payment, then the guarded increment
-    user: str
-    dn: str
-    amount: int
-    allocation: Allocation
-    payment_name: str
-    description: str
-    lifetime_paid: int
-    resume: bool
-    when: datetime
-
-    def run(self, d: Directory) -> None:
-        store.credit_balance(d, self.dn, self.user, self.amount, self.allocation.cap, self.lifetime_paid,
-                             self.payment_name, self.description, self.when, payment_written=self.resume)
-
-    def run_alone(self, d: Directory) -> str | None:
-        amount, lifetime, written = self.amount, self.lifetime_paid, self.resume
-        for _ in range(MAX_CREDIT_TRIES):
-            try:
-                store.credit_balance(d, self.dn, self.user, amount, self.allocation.cap, lifetime,
-                                     self.payment_name, self.description, self.when, payment_written=written)
-                return None
-            except AlreadyExists:
-                return f"user {self.user}: {self.payment_name} credited meanwhile, not again"
-            except AssertionFailed:
-                # Paid in or credited since the plan: credit what the cap still allows, and say so.
-                written = True
-                balance, lifetime = store.read_money(d, self.dn)
-                amount = allocation_credit(balance, self.allocation)
-                store.rewrite_credit(d, self.payment_name, amount, self.description, lifetime)
-                if amount == 0:
-                    return f"user {self.user}: balance reached the cap meanwhile, nothing credited"
-        return f"user {self.user}: balance kept changing, allocation left for the next run"
-
-
-@dataclass(frozen=True)
-class RetireStep:
-    single_operation = True
-    user: str
-    dn: str
-
-    def run(self, d: Directory) -> None:
-        quotas.delete_quota(d, self.dn)          # a missing entry is not an error
-
-    def run_alone(self, d: Directory) -> str | None:
-        self.run(d)
-        return None
-
-
-def plan_steps(plan: Plan) -> list:
+def plan_steps(plan: Plan) -> list[Step]:
     """The plan's writes as independent steps (groups are attached before, one by one)."""
-    steps: list = []
-    for change in plan.changes:
-        if change.attach:
-            payments = tuple((p.name, p.amount, p.description) for p in change.attach.payments)
-            steps.append(AttachStep(change.name, change.dn, change.attach.limit_by, payments, plan.now))
-        if change.limit_by:
-            steps.append(LimitByStep(change.name, change.dn, change.limit_by))
-        steps.extend(QuotaAddStep(change.name, q.printer, q.soft_limit, q.hard_limit) for q in change.quota_adds)
-        steps.extend(LimitsStep(change.name, c.dn, c.soft_limit, c.hard_limit) for c in change.limit_changes)
-        if change.credit:
-            credit = change.credit
-            steps.append(CreditStep(change.name, change.dn, credit.amount, change.rule.allocation,
-                                    credit.payment.name, credit.payment.description, credit.lifetime_paid,
-                                    credit.resume, plan.now))
+    steps = [step for change in plan.changes for step in _user_steps(change, plan.now)]
     if plan.options.prune:
-        for departure in plan.departures:
-            steps.extend(RetireStep(departure.user, q.dn) for q in departure.quotas)
+        for departure in plan.departures:       # a missing entry is not an error
+            steps.extend(PipelinedStep(departure.user, partial(quotas.delete_quota, dn=q.dn))
+                         for q in departure.quotas)
     return steps
 
 
 # -- running -----------------------------------------------------------------------------------
 
-def run_batch(d: Directory, steps: list) -> Outcome:
-    """Single-operation steps pipelined, the others one by one; conflicts retried alone."""
+def run_batch(d: Directory, steps: list[Step]) -> Outcome:
+    """Pipelined steps sent together, the others one by one; the failed ones retried alone."""
     writes = PipelinedWrites(d)
-    piped, alone = [], []
-    for step in steps:
-        (piped if step.single_operation else alone).append(step)
-    for step in piped:
-        step.run(writes)
-    retry = [step for step, error in zip(piped, writes.flush()) if error is not None]
+    piped = [step for step in steps if isinstance(step, PipelinedStep)]
+    alone = [step for step in steps if not isinstance(step, PipelinedStep)]
+    for pending in piped:
+        pending.write(writes)
+    retry: list[Step] = [step for step, error in zip(piped, writes.flush(), strict=True) if error is not None]
     outcome = Outcome(done=len(piped) - len(retry))
     for step in retry + alone:
         try:
@@ -224,7 +175,7 @@ def run_batch(d: Directory, steps: list) -> Outcome:
     return outcome
 
 
-def _batches(steps: list, size: int) -> list[list]:
+def _batches(steps: list[T], size: int) -> list[list[T]]:
     return [steps[i:i + size] for i in range(0, len(steps), size)]
 
 
@@ -237,7 +188,8 @@ def _start_worker(settings: LDAPSettings) -> None:
     _worker_directory = Directory(settings).connect()
 
 
-def _run_chunk(batches: list[list]) -> Outcome:
+def _run_chunk(batches: list[list[Step]]) -> Outcome:
+    assert _worker_directory is not None, "the pool's initializer connects"
     outcome = Outcome()
     for batch in batches:
         outcome.merge(run_batch(_worker_directory, batch))

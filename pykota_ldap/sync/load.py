@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from ..directory import Directory
 from ..directory import printers as printer_store
 from ..directory import sync as store
+from ..directory.ber import filter_problem
 from .periods import period_of
 from .rules import SyncRules
 from .snapshot import Snapshot
 
+T = TypeVar("T")
 
-def _counted(items, progress):
+
+def _counted(items: Iterable[T], progress: Callable[[int], None]) -> Iterator[T]:
     for item in items:
         progress(1)
         yield item
@@ -22,7 +25,7 @@ def load_snapshot(d: Directory, rules: SyncRules, now: datetime, allocate: bool 
                   progress: Callable[[int], None] | None = None) -> Snapshot:
     """progress(n) is called for every entry read (users and quota entries, the bulk of it)."""
     progress = progress or (lambda n: None)
-    problem = store.filter_problem(rules.userfilter)
+    problem = filter_problem(rules.userfilter)
     if problem:
         raise rules.bad_userfilter(problem)
     accounts = list(_counted(store.read_accounts(d, rules.userfilter), progress))

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..directory.escaping import matches
-from ..model import Printer
+from ..model import Payment, Printer, User, UserQuota
 from .periods import period_of
 from .rules import Allocation, Rule, SyncRules
-from .snapshot import Account, PaymentRecord, QuotaEntry, Snapshot
+from .snapshot import Snapshot
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ class UserChange:
 @dataclass(frozen=True)
 class Departure:
     user: str
-    quotas: tuple[QuotaEntry, ...]
+    quotas: tuple[UserQuota, ...]
 
 
 @dataclass
@@ -174,7 +174,7 @@ def make_plan(snapshot: Snapshot, rules: SyncRules, now: datetime, options: Opti
                              "no quota entries are made")
     _plan_groups(plan, snapshot, rules)
 
-    quotas_by_user: dict[str, dict[str, QuotaEntry]] = {}
+    quotas_by_user: dict[str, dict[str, UserQuota]] = {}
     for quota in snapshot.quotas:
         quotas_by_user.setdefault(quota.user.lower(), {})[quota.printer.lower()] = quota
     memberships = _memberships(snapshot, rules)
@@ -212,8 +212,8 @@ def _plan_groups(plan: Plan, snapshot: Snapshot, rules: SyncRules) -> None:
                                  "the rule applies to nobody")
 
 
-def _plan_user(account: Account, rule: Rule, printers: list[str], quotas: dict[str, QuotaEntry],
-               now: datetime, options: Options, paid: dict[str, PaymentRecord], plan: Plan) -> UserChange:
+def _plan_user(account: User, rule: Rule, printers: list[str], quotas: dict[str, UserQuota],
+               now: datetime, options: Options, paid: dict[str, Payment], plan: Plan) -> UserChange:
     change = UserChange(account.name, account.dn, rule)
     allocation = _due_allocation(account, rule, now, options)
     if account.managed:
@@ -224,10 +224,11 @@ def _plan_user(account: Account, rule: Rule, printers: list[str], quotas: dict[s
     return change
 
 
-def _plan_attach(account: Account, rule: Rule, now: datetime, allocation: DueAllocation | None,
-                 paid: dict[str, PaymentRecord]) -> Attach:
+def _plan_attach(account: User, rule: Rule, now: datetime, allocation: DueAllocation | None,
+                 paid: dict[str, Payment]) -> Attach:
     """pkAccount with the rule's limitby; its balance is the initial balance (and first allocation)."""
-    payments, balance = [], rule.initial_balance
+    payments: list[PaymentSpec] = []
+    balance = rule.initial_balance
     if rule.initial_balance:
         # Named after the entry itself: an interrupted attach is redone under the same name.
         key = account.uuid or f"{now:%Y%m%d%H%M%S}"
@@ -235,15 +236,15 @@ def _plan_attach(account: Account, rule: Rule, now: datetime, allocation: DueAll
                                     f"initial balance (pksync rule {rule.label})"))
     if allocation:
         written = paid.get(allocation.name.lower())     # by an interrupted attach: same amount
-        credit = written.amount if written else allocation_credit(balance, rule.allocation)
+        credit = written.amount if written else allocation_credit(balance, allocation.allocation)
         if credit:
             payments.append(PaymentSpec(allocation.name, credit, allocation.description))
             balance += credit
     return Attach(rule.limit_by, balance, tuple(payments))
 
 
-def _plan_managed(change: UserChange, account: Account, options: Options, allocation: DueAllocation | None,
-                  paid: dict[str, PaymentRecord], plan: Plan) -> None:
+def _plan_managed(change: UserChange, account: User, options: Options, allocation: DueAllocation | None,
+                  paid: dict[str, Payment], plan: Plan) -> None:
     """An account that exists: limitby only with --update; this period's credit if still due."""
     rule = change.rule
     current = account.limit_by or "quota"
@@ -256,18 +257,18 @@ def _plan_managed(change: UserChange, account: Account, options: Options, alloca
         return
     written = paid.get(allocation.name.lower())
     if written is None:
-        credit = allocation_credit(account.balance, rule.allocation)
+        credit = allocation_credit(account.balance, allocation.allocation)
         if credit:
-            change.credit = Credit(credit, rule.allocation.cap,
+            change.credit = Credit(credit, allocation.allocation.cap,
                                    PaymentSpec(allocation.name, credit, allocation.description),
                                    account.lifetime_paid)
     elif _unapplied(written, account):
-        change.credit = Credit(written.amount, rule.allocation.cap,
+        change.credit = Credit(written.amount, allocation.allocation.cap,
                                PaymentSpec(allocation.name, written.amount, allocation.description),
                                account.lifetime_paid, resume=True)
 
 
-def _plan_quotas(change: UserChange, printers: list[str], quotas: dict[str, QuotaEntry], options: Options,
+def _plan_quotas(change: UserChange, printers: list[str], quotas: dict[str, UserQuota], options: Options,
                  plan: Plan) -> None:
     """Missing entries are created; limits that differ are set back only with --update."""
     rule = change.rule
@@ -290,24 +291,25 @@ def _note_differs(plan: Plan, name: str) -> None:
 
 @dataclass(frozen=True)
 class DueAllocation:
+    allocation: Allocation
     name: str              # the payment entry's name: user + period
     description: str
 
 
-def _due_allocation(account: Account, rule: Rule, now: datetime, options: Options) -> DueAllocation | None:
+def _due_allocation(account: User, rule: Rule, now: datetime, options: Options) -> DueAllocation | None:
     """This period's allocation for the user, if the rules give one and --allocate asks for it."""
     if not options.allocate or rule.allocation is None:
         return None
     period = period_of(rule.allocation.period, now)
-    return DueAllocation(allocation_payment_name(account.name, period.kind, period.key),
+    return DueAllocation(rule.allocation, allocation_payment_name(account.name, period.kind, period.key),
                          f"{period.label} (pksync rule {rule.label})")
 
 
 _WITNESS = re.compile(r"lifetime paid before (-?\d+)$")
 
 
-def _unapplied(payment: PaymentRecord, account: Account) -> bool:
+def _unapplied(payment: Payment, account: User) -> bool:
     """A credit whose payment was written but whose increment was not (a run stopped between the
     two): the payment says what pkLifeTimePaid was before, and it has not moved since."""
-    match = _WITNESS.search(payment.description)
-    return bool(match) and payment.amount > 0 and int(match[1]) == account.lifetime_paid
+    match = _WITNESS.search(payment.description or "")
+    return match is not None and payment.amount > 0 and int(match[1]) == account.lifetime_paid

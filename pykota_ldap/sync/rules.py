@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Iterable
 
 from .. import money
-from ..config import ConfigError
+from ..config import Config, ConfigError
 from ..model import LIMIT_MODES
 
 SECTION = "sync"
@@ -90,7 +91,7 @@ class SyncRules:
         return SyncRuleError(f"{self.where} [sync]: userfilter: expected a valid LDAP filter ({reason}), "
                              f"got '{self.userfilter}'")
 
-    def rule_for(self, group_names) -> Rule:
+    def rule_for(self, group_names: Iterable[str]) -> Rule:
         """The rule of a user in these groups: the most generous of their rules, or the defaults."""
         found = [self.groups[g.lower()] for g in group_names if g.lower() in self.groups]
         return most_generous(found) if found else self.defaults
@@ -108,7 +109,7 @@ def _better_allocation(a: Allocation | None, b: Allocation | None) -> Allocation
     if a is None or b is None:
         return a or b
 
-    def key(alloc: Allocation):
+    def key(alloc: Allocation) -> tuple[int, float]:
         return alloc.per_year, float("inf") if alloc.cap is None else alloc.cap
 
     return a if key(a) >= key(b) else b
@@ -166,7 +167,7 @@ class _Section:
     def amount(self, key: str, text: str | None = None, form: str | None = None) -> int:
         value = text if text is not None else self.get(key)
         try:
-            milli = money.parse(value)
+            milli = money.parse(value or "")
         except ValueError:
             milli = -1
         if milli < 0:
@@ -235,7 +236,8 @@ def parse_rules(sections: dict[str, dict[str, str]], where: str = "pykota.conf")
     return SyncRules(userfilter, printers, defaults, groups, where)
 
 
-def rules_from_config(config) -> SyncRules:
+def rules_from_config(config: Config) -> SyncRules:
     """The rules of a Config (pykota.conf); a missing [sync] section means all the defaults."""
     names = [n for n in config.sections() if n.lower() == SECTION or n.lower().startswith(GROUP_PREFIX)]
-    return parse_rules({n if n.lower() != SECTION else SECTION: config.section(n) for n in names}, str(config.path))
+    return parse_rules({n if n.lower() != SECTION else SECTION: config.section(n) or {} for n in names},
+                       str(config.path))

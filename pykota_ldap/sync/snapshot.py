@@ -1,50 +1,21 @@
 """What the directory holds, as far as provisioning cares: read once, planned in memory.
 
-Plain data (directory.sync reads it with a few paged searches). Names are kept as the directory
-spells them; lookups go through lower-case keys, since names match like uid (case-insensitive).
+Model objects (directory.sync reads them with a few paged searches, and only what the plan
+needs: a user's pkAccount values and entryUUID, a quota entry's limits, a payment's name, amount
+and description). Names are kept as the directory spells them; lookups go through lower-case
+keys, since names match like uid (case-insensitive).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..model import Group, Printer
-
-
-@dataclass
-class Account:
-    """A user matched by userfilter, with what pkAccount holds when it is attached."""
-
-    name: str
-    dn: str
-    managed: bool = False          # pkAccount attached
-    limit_by: str | None = None
-    balance: int = 0
-    lifetime_paid: int = 0
-    uuid: str = ""                 # entryUUID: tells two entries with the same name apart
-
-
-@dataclass
-class QuotaEntry:
-    """A user quota entry, limits only: pksync never reads nor writes the counters."""
-
-    user: str
-    printer: str
-    dn: str
-    soft_limit: int | None = None
-    hard_limit: int | None = None
-
-
-@dataclass
-class PaymentRecord:
-    name: str                      # the entry's cn
-    amount: int
-    description: str
+from ..model import Group, Payment, Printer, User, UserQuota
 
 
 @dataclass
 class Snapshot:
-    accounts: list[Account]
+    accounts: list[User]                                  # matched by userfilter
     groups: list[Group]                                   # with members (names)
-    quotas: list[QuotaEntry]
+    quotas: list[UserQuota]                               # limits only
     printers: dict[str, Printer]
-    payments: dict[str, PaymentRecord] = field(default_factory=dict)   # this period's, by lower-cased cn
+    payments: dict[str, Payment] = field(default_factory=dict)   # this period's, by lower-cased name

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import partial
 
 import pytest
 
 from pykota_ldap.directory import AlreadyExists, AssertionFailed
 from pykota_ldap.directory import sync as store
-from pykota_ldap.sync.apply import CreditStep, apply_plan
+from pykota_ldap.sync.apply import Step, apply_plan, credit
 from pykota_ldap.sync.load import load_snapshot
 from pykota_ldap.sync.plan import make_plan
 from pykota_ldap.sync.rules import Allocation, rules_from_config
@@ -105,8 +106,10 @@ def test_credit_is_refused_by_the_server_when_something_was_paid_in_meanwhile(sy
         store.credit_balance(directory, dn, "prof2", 5000, 100000, 50000, "allocation-x-prof2", "x", when)
     assert balance(sync) == 98000
 
-    step = CreditStep("prof2", dn, 5000, Allocation("weekly", 10000, 100000), "allocation-x-prof2", "x", 50000,
-                      True, when)
+    weekly = Allocation("weekly", 10000, 100000)
+    step = Step("prof2", partial(credit, user="prof2", dn=dn, amount=5000, allocation=weekly,
+                                 payment_name="allocation-x-prof2", description="x", lifetime_paid=50000, resume=True,
+                                 when=when), AlreadyExists, "credited meanwhile")
     assert step.run_alone(directory) is None                  # re-read: only 2.00 fits under the cap
     assert balance(sync) == 100000
     [payment] = [p for p in sync.payments("prof2") if p["cn"] == ["allocation-x-prof2"]]

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from pykota_ldap.model import Group, Printer
+from pykota_ldap.model import Group, Payment, Printer, User, UserQuota
 from pykota_ldap.sync.plan import Options, allocation_credit, make_plan, select_printers
 from pykota_ldap.sync.rules import Allocation, Rule, SyncRules
-from pykota_ldap.sync.snapshot import Account, PaymentRecord, QuotaEntry, Snapshot
+from pykota_ldap.sync.snapshot import Snapshot
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=timezone.utc)
 PRINTERS = {name: Printer(name, f"cn={name}") for name in ("hp1", "hp2", "lab1", "lab2")}
@@ -26,6 +26,10 @@ def snapshot(accounts, quotas=(), members=None, payments=()):
 W48 = "allocation-weekly-2026-W48-prof"
 
 
+def payment(amount, description):
+    return Payment("prof", amount, NOW, description, name=W48)
+
+
 def test_printer_patterns_and_groups():
     assert select_printers(("*",), PRINTERS) == ["hp1", "hp2", "lab1", "lab2", "labs"]
     assert select_printers(("labs",), PRINTERS) == ["lab1", "lab2", "labs"]
@@ -34,14 +38,14 @@ def test_printer_patterns_and_groups():
 
 
 def test_names_match_whatever_their_case():
-    quota = QuotaEntry("TOTO", "HP1", "cn=toto@hp1", 100, 120)
-    plan = make_plan(snapshot([Account("toto", "uid=toto", managed=True, limit_by="quota")], [quota]), RULES, NOW)
+    quota = UserQuota("TOTO", "HP1", "cn=toto@hp1", 100, 120)
+    plan = make_plan(snapshot([User("toto", "uid=toto", managed=True, limit_by="quota")], [quota]), RULES, NOW)
     assert plan.changes == [] and plan.unchanged == 1 and plan.departures == []
 
 
 def test_arrival_departure_and_differences():
-    accounts = [Account("toto", "uid=toto"), Account("prof", "uid=prof", managed=True, limit_by="quota", balance=2500)]
-    quotas = [QuotaEntry("gone", "hp1", "cn=gone@hp1"), QuotaEntry("prof", "hp1", "cn=prof@hp1", 1, 2)]
+    accounts = [User("toto", "uid=toto"), User("prof", "uid=prof", managed=True, limit_by="quota", balance=2500)]
+    quotas = [UserQuota("gone", "hp1", "cn=gone@hp1"), UserQuota("prof", "hp1", "cn=prof@hp1", 1, 2)]
     plan = make_plan(snapshot(accounts, quotas), RULES, NOW, Options(allocate=True))
     toto, prof = plan.changes
     assert toto.status == "added" and toto.attach.limit_by == "quota" and toto.attach.balance == 0
@@ -55,9 +59,9 @@ def test_arrival_departure_and_differences():
 
 
 def test_update_and_allocation_already_paid():
-    accounts = [Account("prof", "uid=prof", managed=True, limit_by="quota", balance=0)]
-    quotas = [QuotaEntry("prof", "hp1", "cn=prof@hp1", 1, 2)]
-    done = PaymentRecord(W48, 1000, "allocation weekly 2026-W48 (pksync rule profs), lifetime paid before 7")
+    accounts = [User("prof", "uid=prof", managed=True, limit_by="quota", balance=0)]
+    quotas = [UserQuota("prof", "hp1", "cn=prof@hp1", 1, 2)]
+    done = payment(1000, "allocation weekly 2026-W48 (pksync rule profs), lifetime paid before 7")
     plan = make_plan(snapshot(accounts, quotas, payments=[done]), RULES, NOW, Options(update=True, allocate=True))
     [prof] = plan.changes
     assert (prof.old_limit_by, prof.limit_by) == ("quota", "balance")
@@ -66,8 +70,8 @@ def test_update_and_allocation_already_paid():
 
 
 def test_a_credit_interrupted_after_its_payment_is_finished():
-    accounts = [Account("prof", "uid=prof", managed=True, limit_by="balance", balance=900, lifetime_paid=7)]
-    written = PaymentRecord(W48, 600, "allocation weekly 2026-W48 (pksync rule profs), lifetime paid before 7")
+    accounts = [User("prof", "uid=prof", managed=True, limit_by="balance", balance=900, lifetime_paid=7)]
+    written = payment(600, "allocation weekly 2026-W48 (pksync rule profs), lifetime paid before 7")
     [prof] = make_plan(snapshot(accounts, payments=[written]), RULES, NOW, Options(allocate=True)).changes
     assert (prof.credit.amount, prof.credit.resume, prof.credit.lifetime_paid) == (600, True, 7)
     accounts[0].lifetime_paid = 607                           # the increment did happen: nothing to do
@@ -76,11 +80,11 @@ def test_a_credit_interrupted_after_its_payment_is_finished():
 
 
 def test_new_user_gets_initial_balance_and_allocation_in_one_step():
-    plan = make_plan(snapshot([Account("prof", "uid=prof")]), RULES, NOW, Options(allocate=True))
+    plan = make_plan(snapshot([User("prof", "uid=prof")]), RULES, NOW, Options(allocate=True))
     assert plan.changes[0].attach.balance == 5000             # already above the cap of 30.00
     rules = SyncRules("(uid=*)", ("hp1",), Rule(""), {"profs": Rule(
         "profs", "balance", initial_balance=5000, allocation=Allocation("weekly", 1000))})
-    plan = make_plan(snapshot([Account("prof", "uid=prof", uuid="1234")]), rules, NOW, Options(allocate=True))
+    plan = make_plan(snapshot([User("prof", "uid=prof", uuid="1234")]), rules, NOW, Options(allocate=True))
     [prof] = plan.changes
     assert prof.attach.balance == 6000
     assert [p.name for p in prof.attach.payments] == ["initial-prof-1234", W48]
@@ -98,6 +102,6 @@ def test_allocation_credit():
 
 
 def test_duplicate_names_under_userbase_are_warned_about():
-    plan = make_plan(snapshot([Account("toto", "uid=toto,ou=a"), Account("Toto", "uid=toto,ou=b")]), RULES, NOW)
+    plan = make_plan(snapshot([User("toto", "uid=toto,ou=a"), User("Toto", "uid=toto,ou=b")]), RULES, NOW)
     assert len(plan.changes) == 1
     assert plan.warnings == ["user Toto appears twice under userbase: uid=toto,ou=b ignored"]
