@@ -77,8 +77,15 @@ class PrinterSNMP:
             self._loop.close()
 
     async def _get(self) -> Reading:
-        from pysnmp.hlapi.v3arch.asyncio import (CommunityData, ContextData, ObjectIdentity, ObjectType,
-                                                 SnmpEngine, UdpTransportTarget, get_cmd)
+        from pysnmp.hlapi.v3arch.asyncio import (
+            CommunityData,
+            ContextData,
+            ObjectIdentity,
+            ObjectType,
+            SnmpEngine,
+            UdpTransportTarget,
+            get_cmd,
+        )
         if self._engine is None:
             self._engine = SnmpEngine()
             self._target = await UdpTransportTarget.create((self.host, self.port), timeout=self.timeout,
@@ -89,7 +96,8 @@ class PrinterSNMP:
         if error_indication:
             raise SNMPError(f"{self.host}:{self.port}: {error_indication}")
         if error_status:
-            raise SNMPError(f"{self.host}:{self.port}: {error_status.prettyPrint() if hasattr(error_status, 'prettyPrint') else error_status}")
+            shown = error_status.prettyPrint() if hasattr(error_status, "prettyPrint") else error_status
+            raise SNMPError(f"{self.host}:{self.port}: {shown}")
         values = [vb[1] for vb in var_binds]
 
         def number(value):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from pykota_ldap.accounting.pdl import PDLError, count_pages

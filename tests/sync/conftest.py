@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from synchelpers import PRINTERS, RULES, Sync
 
 

@@ -12,6 +12,7 @@ from pykota_ldap.sync.apply import Step, apply_plan, credit
 from pykota_ldap.sync.load import load_snapshot
 from pykota_ldap.sync.plan import make_plan
 from pykota_ldap.sync.rules import Allocation, rules_from_config
+
 from synchelpers import GROUPS, PEOPLE, RULES
 
 MONDAY_W48 = "2026-11-23T08:00:00+00:00"

@@ -10,6 +10,7 @@ from pykota_ldap.sync.apply import apply_plan, plan_steps
 from pykota_ldap.sync.load import load_snapshot
 from pykota_ldap.sync.plan import Options, make_plan
 from pykota_ldap.sync.rules import rules_from_config
+
 from synchelpers import PEOPLE, QUOTAS
 
 NOW = datetime(2026, 11, 23, 8, tzinfo=timezone.utc)

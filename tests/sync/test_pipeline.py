@@ -11,6 +11,7 @@ from pykota_ldap.directory import AlreadyExists, Directory, NotFound
 from pykota_ldap.directory.ber import add_request, integer, modify_request
 from pykota_ldap.directory.fastsearch import search_paged_fast
 from pykota_ldap.directory.pipeline import PipelinedWrites
+
 from synchelpers import PEOPLE, QUOTAS, new_user
 
 DN = f"cn=x@hp1,{QUOTAS}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from pykota_ldap.sync.rules import Allocation, Rule, SyncRuleError, most_generous, parse_rules
+
 from synchelpers import RULES
 
 
