@@ -6,6 +6,7 @@ arrow up or a new circle fails here before it makes the code hard to change.
 from __future__ import annotations
 
 import ast
+from itertools import pairwise
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "pykota_ldap"
@@ -86,5 +87,5 @@ def test_no_import_circle_between_modules():
         if start not in state:
             visit(start, [start])
     # A package importing its own submodules (re-exports in __init__) is not a circle of code.
-    real = [c for c in cycles if not any(a.startswith(b + ".") or b.startswith(a + ".") for a, b in zip(c, c[1:]))]
+    real = [c for c in cycles if not any(a.startswith(b + ".") or b.startswith(a + ".") for a, b in pairwise(c))]
     assert real == []
