@@ -24,6 +24,7 @@ class Job:
     def __init__(self, source, deadline: Deadline):
         self.deadline = deadline
         self.path: str | None = None
+        self.file: BinaryIO
         self._owned: BinaryIO | None = None
         if isinstance(source, (str, bytes, os.PathLike)):
             try:
@@ -130,6 +131,12 @@ class Buffer:
         self.buf = self.buf[self.pos:] + self.file.read(max(CHUNK, n))
         self.pos = 0
         return len(self.buf) >= n
+
+    def load_more(self) -> bool:
+        """Load more of the file after what is held (at least as much again,
+        so a long record costs a few loads, not one per byte); False at the end."""
+        held = len(self.buf) - self.pos
+        return self.ensure(held + max(CHUNK, held)) or len(self.buf) - self.pos > held
 
     def at_eof(self) -> bool:
         return not self.ensure(1)
