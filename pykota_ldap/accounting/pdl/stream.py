@@ -19,10 +19,13 @@ CHUNK = 1 << 20
 
 
 class Job:
-    """The input: a seekable binary file, where the job starts and its size."""
+    """The input: a seekable binary file, where the job starts and its size,
+    and the limits of its count (time, and pages beyond which a count is
+    implausible)."""
 
-    def __init__(self, source, deadline: Deadline):
+    def __init__(self, source, deadline: Deadline, max_pages: int | None = None):
         self.deadline = deadline
+        self.max_pages = max_pages
         self.path: str | None = None
         self.file: BinaryIO
         self._owned: BinaryIO | None = None
