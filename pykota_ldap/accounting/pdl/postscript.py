@@ -18,12 +18,9 @@ device when interpreted, otherwise from the requests found in the file.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 
 from . import ghostscript
-from .errors import PDLError
 from .pjl import UEL
 from .result import Tally
 from .section import Section, SectionResult
@@ -196,25 +193,4 @@ def _copies(line: bytes, scan: _Scan) -> None:
 
 
 def _interpret(section: Section, start: int, end: int | None) -> Tally:
-    job = section.job
-    if job.path is not None and start == 0 and end is None:
-        return ghostscript.count_pages(job.path, section.deadline)
-    with tempfile.NamedTemporaryFile(prefix="pkpgcounter-", suffix=".ps",
-                                     dir=os.environ.get("PYKOTADIRECTORY")) as part:
-        _copy_range(job, start, end, part, section)
-        part.flush()
-        return ghostscript.count_pages(part.name, section.deadline)
-
-
-def _copy_range(job, start: int, end: int | None, target, section: Section) -> None:
-    job.file.seek(start)
-    remaining = (end if end is not None else job.end) - start
-    while remaining > 0:
-        section.deadline.check()
-        block = job.file.read(min(remaining, 1 << 20))
-        if not block:
-            break
-        target.write(block)
-        remaining -= len(block)
-    if remaining > 0:
-        raise PDLError("job ended while copying it for Ghostscript")
+    return ghostscript.count_pages(section.job, start, end, section.deadline)
