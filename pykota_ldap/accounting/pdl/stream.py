@@ -130,8 +130,10 @@ class Buffer:
             return True
         self.deadline.check()
         self.base += self.pos
-        self.file.seek(self.base + len(self.buf) - self.pos)
-        self.buf = self.buf[self.pos:] + self.file.read(max(CHUNK, n))
+        held = len(self.buf) - self.pos
+        self.file.seek(self.base + held)
+        # Never past ``end``: a section may stop before the end of the file.
+        self.buf = self.buf[self.pos:] + self.file.read(max(0, min(max(CHUNK, n), self.end - self.base - held)))
         self.pos = 0
         return len(self.buf) >= n
 
