@@ -78,11 +78,15 @@ def test_cannot_read_its_own_spool_file_by_name(secret_files, spool_job):
 
 
 @pytest.mark.parametrize("pattern", ["*", tempfile.gettempdir() + "/*", "/tmp/*", "%s/*"])
-def test_cannot_list_directories(secret_files, spool_job, pattern):
+def test_cannot_list_other_jobs(secret_files, spool_job, pattern):
+    """Listing a directory must not show the other jobs' files (at most the
+    job's own cell)."""
     if pattern == "%s/*":
         pattern = os.path.dirname(secret_files["sibling"]) + "/*"
-    code = (f"0 {ps_string(pattern)} {{ pop 1 add }} 4096 string filenameforall"
-            " 0 eq { stop } if")
+    marks = " ".join(ps_string(os.path.basename(path)) for path in secret_files.values())
+    code = (f"false {ps_string(pattern)} {{ [ {marks} ] {{ 1 index exch search"
+            " { pop pop pop exch pop true exch } { pop } ifelse } forall pop }"
+            " 4096 string filenameforall not { stop } if")
     assert counted(spool_job, attack(code)).pages == 1
 
 

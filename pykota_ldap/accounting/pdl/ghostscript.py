@@ -34,9 +34,9 @@ COULD_NOT_INTERPRET = "Ghostscript could not interpret this job"
 MAX_COPIES = 9999
 
 # The whole run as one procedure: the page hook, ``quit`` turned into
-# ``stop`` (a job that quits still gets its pages counted), the job from
-# standard input inside ``stopped`` (an error ends the job, as on a printer,
-# and the count still runs), then the device's page count after a secret.
+# ``stop`` (a job that quits still gets its pages counted), the job inside
+# ``stopped`` (an error ends the job, as on a printer, and the count still
+# runs), then the device's page count after a secret.
 _PROGRAM = (
     "{ {"
     " exch pop dup 2 ne dup {"
@@ -48,7 +48,7 @@ _PROGRAM = (
     " } if exch pop"
     " } bind executeonly << /EndPage 3 -1 roll >> setpagedevice"
     " userdict /quit { stop } put"
-    " { (%stdin) run } stopped pop"
+    f" {{ ({JOB_NAME}) run }} stopped pop"
     " (\\nPKPGEND @SECRET@ ) print currentpagedevice /PageCount get 20 string cvs print (\\n) print flush"
     " } bind executeonly exec"
 )
@@ -63,17 +63,13 @@ def executable() -> str:
 
 
 def run(job: Job, start: int, end: int | None, args: list[str], deadline: Deadline, what: str,
-        by_name: bool = False, memory: int | None = None) -> tuple[int, bytes, bytes]:
-    """Run gs with ``args`` on bytes ``start``..``end`` of the job, in a cell.
-
-    The job is on standard input; with ``by_name`` it is also readable as
-    the file named by :data:`sandbox.JOB_NAME` (PDF needs a seekable file)."""
-    command = [executable(), "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-dNOPROMPT",
-               "-sBandListStorage=memory", *args]
-    if by_name:
-        command.insert(2, f"--permit-file-read={JOB_NAME}")
+        memory: int | None = None) -> tuple[int, bytes, bytes]:
+    """Run gs with ``args`` in a cell holding bytes ``start``..``end`` of the
+    job as the file named :data:`sandbox.JOB_NAME`, the only one gs may read."""
+    command = [executable(), "-q", "-dSAFER", f"--permit-file-read={JOB_NAME}", "-dBATCH", "-dNOPAUSE",
+               "-dNOPROMPT", "-sBandListStorage=memory", *args]
     with Cell() as cell:
-        cell.copy_in(job.file, start, job.end if end is None else end, deadline, readable_by_interpreter=by_name)
+        cell.copy_in(job.file, start, job.end if end is None else end, deadline)
         extra = {} if memory is None else {"memory": memory}
         status, out, err = cell.run(command, deadline, f"Ghostscript {what}", **extra)
     if log.isEnabledFor(logging.DEBUG):

@@ -52,8 +52,7 @@ def _measure(job: Job, resolution: int, deadline: Deadline) -> list[tuple[float,
         raise PDLError(f"ink coverage needs PDF or PostScript, not {language or 'an unknown format'}")
     args = ["-sDEVICE=ink_cov", f"-r{resolution}", "-sOutputFile=-", "-f", JOB_NAME]
     # Rendering at up to 1200 dpi needs more room than counting.
-    status, out, _ = ghostscript.run(job, offset, None, args, deadline, "measuring ink", by_name=True,
-                                     memory=INK_MEMORY)
+    status, out, _ = ghostscript.run(job, offset, None, args, deadline, "measuring ink", memory=INK_MEMORY)
     pages = [tuple(float(v) for v in match.groups()) for match in _INK_LINE.finditer(out)]
     if not pages:
         raise PDLError(f"{ghostscript.COULD_NOT_INTERPRET} (it measured no page)")

@@ -3,13 +3,16 @@
 Ghostscript's -dSAFER still lets a job read, list and write the temporary
 directory (and, run as root, anything there), so every run also gets:
 
-* a private directory, created fresh (mode 0700) and removed afterwards,
-  holding only the copy of the job; TMPDIR, TEMP, TMP, HOME and the working
-  directory point there, and it is made read-only before the interpreter
-  starts, so nothing can be written;
+* a private directory, created fresh (mode 0700, a random name) and
+  removed afterwards, holding only the copy of the job (never the spool
+  file's own path); TMPDIR, TEMP, TMP, HOME and the working directory point
+  there, and it is made read-only before the interpreter starts, so nothing
+  can be written;
 * as root, an unprivileged account (``nobody``, no supplementary groups) for
-  the interpreter: it cannot open root-only files, CUPS' spool (group lp) or
-  the copy itself, which it receives as an open descriptor (standard input);
+  the interpreter: it cannot open root-only files or CUPS' spool (group lp).
+  The copy is readable by that account, and Ghostscript is allowed to read
+  that one file (-dSAFER --permit-file-read); it is given by name because
+  Ghostscript reads standard input a byte per system call (3x slower);
 * limits: address space (RLIMIT_AS), file size, CPU time, no core files; a
   clean environment (no GS_OPTIONS or GS_LIB from the caller); a process
   group killed whole at the deadline; output read up to a bound.
@@ -60,13 +63,9 @@ class Cell:
             pass
         shutil.rmtree(self.path, ignore_errors=True)
 
-    def copy_in(self, source: BinaryIO, start: int, end: int, deadline: Deadline,
-                readable_by_interpreter: bool = False) -> None:
-        """Copy bytes ``start``..``end`` of ``source`` to the job file.
-
-        The interpreter gets the copy on standard input; only a reader that
-        needs a name (Ghostscript's PDF interpreter) makes it readable to
-        the interpreter's account."""
+    def copy_in(self, source: BinaryIO, start: int, end: int, deadline: Deadline) -> None:
+        """Copy bytes ``start``..``end`` of ``source`` to the job file, the
+        one file of the cell, readable (only) by the interpreter's account."""
         fd = os.open(self.job_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         with os.fdopen(fd, "wb") as target:
             source.seek(start)
@@ -78,10 +77,10 @@ class Cell:
                     raise PDLError("job ended while copying it for the interpreter")
                 target.write(block)
                 remaining -= len(block)
-            if readable_by_interpreter and self.account is not None:
+            if self.account is not None:
                 os.fchown(target.fileno(), *self.account)
-                os.fchmod(target.fileno(), 0o400)
-        if readable_by_interpreter and self.account is not None:
+            os.fchmod(target.fileno(), 0o400)
+        if self.account is not None:
             os.chown(self.path, *self.account)
         os.chmod(self.path, 0o500)
 
@@ -94,14 +93,13 @@ class Cell:
                "HOME": self.path, "LC_ALL": "C"}
         user, group = self.account if self.account is not None else (None, None)
         extra_groups: list[int] | None = [] if self.account is not None else None
-        with open(self.job_path, "rb") as job:
-            try:
-                proc = subprocess.Popen(command, stdin=job, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        cwd=self.path, env=env, start_new_session=True, umask=0o077,
-                                        preexec_fn=_limits(deadline, memory), user=user, group=group,
-                                        extra_groups=extra_groups)
-            except OSError as exc:
-                raise PDLError(f"cannot start {os.path.basename(command[0])}: {exc.strerror}") from None
+        try:
+            proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    cwd=self.path, env=env, start_new_session=True, umask=0o077,
+                                    preexec_fn=_limits(deadline, memory), user=user, group=group,
+                                    extra_groups=extra_groups)
+        except OSError as exc:
+            raise PDLError(f"cannot start {os.path.basename(command[0])}: {exc.strerror}") from None
         try:
             out, err = _collect(proc, deadline, what)
         finally:
