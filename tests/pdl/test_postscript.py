@@ -289,3 +289,12 @@ def test_bytes_ghostscript_reads_as_separators(tmp_path, separator):
     hidden = b"/x" + separator + b"showpage" if separator == b"\x04" else b"%note" + separator + b"showpage"
     data = lying(DRAW + " showpage").replace(b"%%Trailer", hidden + b"\n%%Trailer")
     assert count_pages(write(tmp_path, data)).total == 2
+
+
+def test_pjl_copies_around_interpreted_postscript(tmp_path):
+    """PJL COPIES=2 around PostScript that asks for no copies itself: two
+    copies print. Before, the interpreted path always said 1 copy."""
+    need("gs")
+    data = (b"\x1b%-12345X@PJL SET COPIES=2\r\n@PJL ENTER LANGUAGE=POSTSCRIPT\r\n" + ps_document(3, dsc=False)
+            + b"\x1b%-12345X")
+    assert counted(tmp_path, data) == (3, 2)

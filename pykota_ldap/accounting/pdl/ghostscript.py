@@ -90,12 +90,14 @@ def count_pages(job: Job, start: int, end: int | None, deadline: Deadline) -> Ta
         raise PDLError(f"{COULD_NOT_INTERPRET} (it printed no page)")
     marked = [min(int(copies), MAX_COPIES) for copies in _PAGE_LINE.findall(out[:found.start() + 1])]
     tally = Tally()
+    # One copy is what a job gets when it asks for nothing: then copies
+    # requested around it (PJL COPIES) apply, as on the DSC path.
     if sum(marked) == total:
         for copies in marked:
-            tally.add(1, copies)
+            tally.add(1, None if copies == 1 else copies)
     else:
         # The job replaced or called the page hook: the device's count is
         # what was printed; pages and copies can no longer be told apart.
         log.debug("gs page hook disagrees with the device (%d marks, %d page images)", len(marked), total)
-        tally.add(total, 1)
+        tally.add(total)
     return tally
