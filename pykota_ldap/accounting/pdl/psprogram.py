@@ -89,6 +89,7 @@ MAX_COPIES = 9999
 LOOKAHEAD = 64          # top-level items a rule may look ahead (and back)
 MAX_GROUP = 100_000     # items in one literal array or dictionary
 MAX_PROCEDURE = 200_000  # items in one procedure, nested ones included
+MAX_NESTING = 100        # procedures, arrays and dictionaries inside each other
 
 # What CUPS' pstops writes for copies (the number comes first, on the stack).
 PSTOPS_COPIES = [
@@ -257,6 +258,9 @@ class _Program:
                     self.token(part_kind, part)
             return
         if kind == "{":
+            if len(self.frames) >= MAX_NESTING:
+                self.reading.doubts("procedures nested too deeply to check")
+                return
             self.frames.append([])
             return
         if kind == "}":
@@ -392,7 +396,12 @@ class _Rules:
         self.exempt: set[int] = set()     # id() of items a recognised idiom vouches for
         self.sim = _Stack()               # what the top level leaves on the stack
 
-    def check(self, seq: list, i: int, depth: int) -> None:
+    def check(self, seq: list, i: int, depth: int, level: int = 0) -> None:
+        """``depth``: procedures around the item; ``level``: procedures,
+        arrays and dictionaries around it."""
+        if level > MAX_NESTING:
+            self.reading.doubts("literals nested too deeply to check")
+            return
         item = seq[i]
         if id(item) in self.exempt:
             self.exempt.discard(id(item))
@@ -407,17 +416,19 @@ class _Rules:
             elif kind == "str":
                 self._string(value)
             elif kind == "proc":
-                self.check_all(value, depth + 1)
+                self.check_all(value, depth + 1, level + 1)
             elif kind == "dict":
-                self._dictionary(seq, i, value, depth)
+                self._dictionary(seq, i, value, depth, level + 1)
             elif kind == "array":
-                self.check_all(value, depth)
+                self.check_all(value, depth, level + 1)
             elif kind == "int" and i + 1 < len(seq) and seq[i + 1] == ("lit", b"languagelevel"):
                 self._pstops_copies(seq, i)
 
-    def check_all(self, seq: list, depth: int) -> None:
+    def check_all(self, seq: list, depth: int, level: int = 0) -> None:
         for i in range(len(seq)):
-            self.check(seq, i, depth)
+            self.check(seq, i, depth, level)
+            if self.reading.doubt is not None:
+                return
 
     def _name(self, seq: list, i: int, name: bytes, depth: int) -> None:
         reading = self.reading
@@ -535,7 +546,7 @@ class _Rules:
                 self.reading.doubts(f"a string naming {word.decode()}")
                 return
 
-    def _dictionary(self, seq: list, i: int, entries: list, depth: int) -> None:
+    def _dictionary(self, seq: list, i: int, entries: list, depth: int, level: int) -> None:
         """A literal ``<< ... >>``: a page device request when
         setpagedevice follows (copies read off it), plain data otherwise."""
         page_device = i + 1 < len(seq) and seq[i + 1] == ("name", b"setpagedevice")
@@ -556,7 +567,7 @@ class _Rules:
                 pass
             else:
                 self._literal_name(entries, at, key[1])
-            self.check(entries, at + 1, depth)
+            self.check(entries, at + 1, depth, level)
         if page_device:
             self.exempt.add(id(seq[i + 1]))
 
@@ -612,9 +623,10 @@ class _Stack:
     a dictionary or an array. An operator it does not follow forgets
     everything ("any" from then on)."""
 
-    def __init__(self, items: list | None = None) -> None:
+    def __init__(self, items: list | None = None, level: int = 0) -> None:
         self.items: list = items or []
         self.forgot = False
+        self.level = level  # branches inside branches
 
     def peek(self, depth: int):
         return self.items[-1 - depth] if len(self.items) > depth else "any"
@@ -670,13 +682,13 @@ class _Stack:
         condition = self._pop()[0]
         if name == b"if":
             procedures.append(("proc", []))
-        if any(not isinstance(p, tuple) or len(p[1]) > LOOKAHEAD for p in procedures):
+        if self.level > 8 or any(not isinstance(p, tuple) or len(p[1]) > LOOKAHEAD for p in procedures):
             self.forget()
             return
         outcomes = []
         for number, (_, body) in enumerate(procedures):
             found = ["dict"] if condition == "where" and number == 0 else []  # where's dictionary
-            branch = _Stack(list(self.items) + found)
+            branch = _Stack(list(self.items) + found, self.level + 1)
             for item in body:
                 branch.apply(item)
             if branch.forgot:
