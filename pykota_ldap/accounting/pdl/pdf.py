@@ -10,6 +10,7 @@ strings are never counted, and a loop in ``/Kids`` shows each page once.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from typing import BinaryIO, cast
 
@@ -30,7 +31,7 @@ CHECK_EVERY = 1024  # kids between two looks at the clock
 
 def count(section: Section) -> SectionResult:
     section.deadline.check()
-    import pikepdf  # noqa: F401 - heavy: loaded once here, before the fork, not in every child
+    importlib.import_module("pikepdf")  # heavy: loaded once here, before the fork, not in every child
 
     # qpdf cannot be interrupted and can be made to allocate gigabytes by a
     # small file, so every PDF is counted in a child with a time and a memory

@@ -162,6 +162,9 @@ def read(section: Section, start: int) -> Reading:
     end = job.end if reading.resume_at is None else reading.resume_at
     buf = Buffer(job.file, start, end, section.deadline)
     reading.dsc = buf.peek(64).lstrip(b"\x04").startswith(b"%!PS-Adobe-")
+    if not reading.dsc:
+        reading.doubts("no DSC header")  # nothing to believe: Ghostscript counts it
+        return reading
     program = _Program(reading)
     for kind, value, _ in tokens(buf):
         if kind == "bad":
