@@ -1,8 +1,11 @@
-"""The names Ghostscript 10.0 defines in systemdict (its operators and
-procedures, without the internal ones starting with a dot), from
-``systemdict {pop =} forall``. A job that defines one of these itself
-could later reach the system's own version (a definition in a dictionary
-it ends), so such definitions are not believed on the fast path.
+"""The PostScript names the fast path knows (see :mod:`psprogram`).
+
+``SYSTEM_NAMES``: what Ghostscript 10.0 defines in systemdict (its operators
+and procedures, without the internal ones starting with a dot), from
+``systemdict {pop =} forall``. A job that defines one of these itself could
+later reach the system's own version (a definition in a dictionary it
+ends), so such definitions are not believed. ``SAFE``: the operators a
+plain page description may use.
 """
 
 SYSTEM_NAMES = frozenset(b"""
@@ -73,3 +76,56 @@ userdict userparams usertime ustroke ustrokepath version vmreclaim vmstatus wche
 write write= write== write=== write===only write==only write=only writehexstring writeobject
 writestring xcheck xor xshow xyshow yshow
 """.split())
+
+SAFE = frozenset(b"""
+pop exch dup copy index roll clear count mark cleartomark counttomark
+add sub mul div idiv mod abs neg ceiling floor round truncate sqrt atan cos sin exp ln log
+cvi cvr rand srand rrand max min
+eq ne ge gt le lt and not or xor bitshift true false null
+array length aload astore string dict maxlength begin end def known store currentdict userdict
+cvn cvlit xcheck type readonly executeonly noaccess rcheck wcheck gcheck bind load where get
+put if ifelse repeat loop for stopped exit stop
+save restore vmstatus setglobal currentglobal setpacking currentpacking languagelevel version
+matrix identmatrix initmatrix defaultmatrix currentmatrix setmatrix translate scale rotate concat concatmatrix
+transform dtransform itransform idtransform invertmatrix
+gsave grestore grestoreall initgraphics setlinewidth currentlinewidth setlinecap currentlinecap setlinejoin
+currentlinejoin setmiterlimit currentmiterlimit setdash currentdash setflat currentflat setstrokeadjust
+currentstrokeadjust setgray currentgray setrgbcolor currentrgbcolor sethsbcolor currenthsbcolor setcmykcolor
+currentcmykcolor setcolorspace setcolor setoverprint currentoverprint setsmoothness setoverprintmode
+clipsave cliprestore settransfer
+newpath moveto rmoveto lineto rlineto curveto rcurveto arc arcn arct arcto closepath flattenpath reversepath
+strokepath charpath clippath pathbbox initclip clip eoclip rectclip currentpoint
+erasepage fill eofill stroke rectfill rectstroke shfill
+findfont scalefont makefont setfont selectfont currentfont show ashow widthshow awidthshow xshow xyshow yshow
+glyphshow stringwidth definefont StandardEncoding ISOLatin1Encoding
+currentpagedevice setpagedevice print flush
+""".split())
+PAGE_OPERATORS = frozenset((b"showpage", b"copypage"))
+# Operators that are safe only in the forms psrules allows.
+CONSTRAINED = frozenset(b"get load where cvn copy put if ifelse repeat loop for stopped settransfer "
+                        b"setpagedevice".split())
+NEED_PROCEDURE = {b"if": 1, b"ifelse": 2, b"repeat": 1, b"loop": 1, b"for": 1, b"stopped": 1, b"settransfer": 1}
+COPIES_NAMES = frozenset((b"#copies", b"NumCopies"))
+PAGE_HOOKS = frozenset((b"EndPage", b"BeginPage"))
+# A string holding one of these could become the name in a definition.
+SENSITIVE_TEXT = (b"#copies", b"NumCopies", b"EndPage", b"BeginPage", b"showpage", b"copypage",
+                  b"setpagedevice")
+PLAIN_OPERATORS = SAFE - CONSTRAINED
+PUT_TARGETS = frozenset((b"userdict", b"currentdict", b"dict", b"array"))
+NOT_PLAIN_LITERALS = SYSTEM_NAMES | PAGE_OPERATORS | COPIES_NAMES | PAGE_HOOKS
+SPELLED = SAFE | SYSTEM_NAMES
+NOT_PAGE_DEVICE_KEYS = COPIES_NAMES | PAGE_HOOKS | SYSTEM_NAMES | PAGE_OPERATORS
+LITERAL_KINDS = frozenset(("int", "num", "str", "lit", "dict", "array"))
+LITERAL_NAMES = frozenset((b"true", b"false", b"null"))
+
+# What CUPS' pstops writes for copies (the number comes first, on the stack).
+PSTOPS_COPIES = [
+    [("lit", b"languagelevel"), ("name", b"where")],
+    [("name", b"pop"), ("name", b"languagelevel"), ("int", 2), ("name", b"ge")],
+    [("name", b"false")],
+    [("name", b"ifelse")],
+    [("int", 1), ("name", b"dict"), ("name", b"begin"), ("lit", b"NumCopies"), ("name", b"exch"),
+     ("name", b"def"), ("name", b"currentdict"), ("name", b"end"), ("name", b"setpagedevice")],
+    [("name", b"userdict"), ("lit", b"#copies"), ("int", 3), ("int", -1), ("name", b"roll"), ("name", b"put")],
+    [("name", b"ifelse")],
+]
