@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
+
 
 class PDFBuilder:
     """Objects are written in order; ``build`` adds a classic xref and trailer.
@@ -68,3 +71,69 @@ def simple_pdf(pages: int, *, decoy: bool = False) -> PDFBuilder:
         extra = " /Annots [<< /Subtype /Text /Contents (/Type /Page) >>]" if decoy else ""
         builder.add(10 + i, f"<< /Type /Page /Parent 2 0 R /Contents 3 0 R{extra} >>")
     return builder
+
+
+def object_stream_pdf(objects: list[tuple[int, list[bytes] | bytes]], root: int = 1,
+                      strategy: int = zlib.Z_DEFAULT_STRATEGY) -> bytes:
+    """A PDF 1.5 whose objects (number, body) all sit in one Flate-compressed
+    object stream, indexed by a cross-reference stream.
+
+    A body may be a list of byte chunks so that huge objects (bombs) are
+    compressed as they are produced, never held uncompressed in memory
+    (``strategy`` zlib.Z_RLE packs long runs of one byte fastest)."""
+    chunks = [[body] if isinstance(body, bytes) else body for _, body in objects]
+    sizes = [sum(len(chunk) for chunk in body) + 1 for body in chunks]
+    offsets, at = [], 0
+    for size in sizes:
+        offsets.append(at)
+        at += size
+    pairs = zip(objects, offsets, strict=True)
+    index = " ".join(f"{number} {offset}" for (number, _), offset in pairs).encode() + b"\n"
+    packer = zlib.compressobj(9, zlib.DEFLATED, 15, 9, strategy)
+    packed = [packer.compress(index)]
+    for body in chunks:
+        for chunk in body:
+            packed.append(packer.compress(chunk))
+        packed.append(packer.compress(b"\n"))
+    packed.append(packer.flush())
+    data = b"".join(packed)
+    stream_number = max(number for number, _ in objects) + 1
+    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    stream_at = len(out)
+    out += (f"{stream_number} 0 obj\n<< /Type /ObjStm /N {len(objects)} /First {len(index)} "
+            f"/Filter /FlateDecode /Length {len(data)} >>\nstream\n").encode() + data + b"\nendstream\nendobj\n"
+    xref_number = stream_number + 1
+    entries = {0: (0, 0, 65535), stream_number: (1, stream_at, 0)}
+    for position, (number, _) in enumerate(objects):
+        entries[number] = (2, stream_number, position)
+    xref_at = len(out)
+    entries[xref_number] = (1, xref_at, 0)
+    table = b"".join(struct.pack(">BIH", *entries.get(n, (0, 0, 0))) for n in range(xref_number + 1))
+    out += (f"{xref_number} 0 obj\n<< /Type /XRef /Size {xref_number + 1} /W [1 4 2] /Root {root} 0 R "
+            f"/Length {len(table)} >>\nstream\n").encode() + table + b"\nendstream\nendobj\n"
+    out += f"startxref\n{xref_at}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def kids_bomb(kids: int) -> bytes:
+    """A page tree whose root holds ``kids`` direct page dictionaries: a few
+    hundred KB on disk for millions of pages (each kid is 14 bytes before
+    compression)."""
+    unit = b"<</Type/Page>>"
+    block = unit * 100_000  # one block, listed as often as needed
+    body = [f"<< /Type /Pages /Count {kids} /Kids [".encode()]
+    body += [block] * (kids // 100_000) + [unit * (kids % 100_000), b"] >>"]
+    return object_stream_pdf([(1, b"<< /Type /Catalog /Pages 2 0 R >>"), (2, body)])
+
+
+def inflate_bomb(megabytes: int) -> bytes:
+    """A one-page PDF whose object stream also holds a string of
+    ``megabytes`` MB: about 1 KB of compressed data per MB (a 512 MB string
+    in a 0.5 MB file)."""
+    block = b"A" * (1 << 20)
+    return object_stream_pdf([
+        (1, b"<< /Type /Catalog /Pages 2 0 R >>"),
+        (2, b"<< /Type /Pages /Count 1 /Kids [3 0 R] >>"),
+        (3, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Filler 4 0 R >>"),
+        (4, [b"("] + [block] * megabytes + [b")"]),
+    ], strategy=zlib.Z_RLE)

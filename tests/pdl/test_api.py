@@ -97,11 +97,24 @@ def test_memory_stays_flat_on_a_large_job(tmp_path):
         for _ in range(200):
             f.write(page)
         f.write(b"\x42" + UEL)
-    code = ("import resource, sys; from pykota_ldap.accounting.pdl import count_pages; "
+    # VmHWM, not ru_maxrss: the latter keeps the size of the forked parent
+    # (pytest, large after other tests) across exec.
+    code = ("import sys; from pykota_ldap.accounting.pdl import count_pages; "
             f"r = count_pages({str(path)!r}); "
-            "print(r.pages, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+            "hwm = [line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM:')][0]; "
+            "print(r.pages, hwm)")
     env = dict(os.environ, PYTHONPATH=str(REPO))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     pages, rss_kib = map(int, out.stdout.split())
     assert pages == 200
     assert rss_kib < 100 * 1024
+
+
+def test_more_page_images_than_the_cap_is_an_error_not_a_charge(tmp_path):
+    """150,000 form feeds are 150,000 PCL pages in 150 KB: above the cap
+    (100,000 page images per job unless the caller says otherwise)."""
+    path = tmp_path / "feeds.prn"
+    path.write_bytes(b"\x1bE" + b"\x0c" * 150_000 + b"\x1bE")
+    with pytest.raises(PDLError, match="implausible count: 150000 page images .*limit of 100000"):
+        count_pages(path)
+    assert count_pages(path, max_pages=200_000).total == 150_000

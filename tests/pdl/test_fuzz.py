@@ -90,3 +90,37 @@ def test_tiny_and_hostile_inputs(tmp_path, data):
         assert "\n" not in str(exc)
     else:
         assert result.pages >= 1
+
+
+DSC_HEAD = b"%!PS-Adobe-3.0\n%%Pages: 1\n%%EndComments\n"
+DSC_TAIL = b"\n%%Page: 1 1\nshowpage\n%%Trailer\n%%EOF\n"
+
+
+@pytest.mark.parametrize("body", [
+    b"{" * 100_000 + b"}" * 100_000 + b" pop",       # procedures nested deeper than any check
+    b"[" * 100_000 + b"]" * 100_000 + b" pop",       # literal arrays likewise
+    b"<<" * 50_000 + b">>" * 50_000 + b" pop",
+    b"(" * 100_000,                                    # a string that never ends
+    b"<" + b"41" * 3_000_000 + b"> pop",               # a 6 MB hexadecimal string
+    b"/a " + b"x" * 5_000_000 + b" def",               # a 5 MB name on one line
+    b"(a) pop " * 300_000,                             # many strings, in bulk
+    b"{ 1 pop } " * 200_000,                           # many procedures
+    b"%%Page: 1 1\n" * 50_000,                        # DSC comments without pages
+], ids=["procedures", "arrays", "dictionaries", "open-string", "hex", "long-name", "strings", "many-procs",
+        "comments"])
+def test_postscript_structure_bombs(tmp_path, body):
+    """Whatever the structure, the PostScript check ends (the fast path or
+    Ghostscript), within the time limit, with a count or a one-line error."""
+    path = tmp_path / "bomb.ps"
+    path.write_bytes(DSC_HEAD + body + DSC_TAIL)
+    previous = signal.signal(signal.SIGALRM, _hang)
+    signal.alarm(HANG_GUARD)
+    try:
+        result = count_pages(path, timeout=20)
+    except PDLError as exc:
+        assert "\n" not in str(exc) and not str(exc).startswith("cannot count this job:"), str(exc)
+    else:
+        assert result.pages >= 1
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

@@ -10,7 +10,7 @@ import pytest
 from pykota_ldap.accounting.pdl import PDLError, count_pages
 
 from .conftest import need
-from .pdfbuild import PDFBuilder, simple_pdf
+from .pdfbuild import PDFBuilder, inflate_bomb, kids_bomb, simple_pdf
 
 
 def write(tmp_path, data: bytes, name: str = "job.pdf"):
@@ -171,14 +171,12 @@ def test_garbage_after_pdf_header_is_an_error(tmp_path):
         count_pages(write(tmp_path, b"%PDF-1.7\n" + bytes(range(256)) * 20))
 
 
-def test_big_pdf_runs_in_a_child_killed_at_the_deadline(tmp_path, monkeypatch):
+def test_pdf_runs_in_a_child_killed_at_the_deadline(tmp_path, monkeypatch):
     import time
 
     from pykota_ldap.accounting.pdl import pdf as pdf_counter
 
     path = write(tmp_path, simple_pdf(4).build())
-    monkeypatch.setattr(pdf_counter, "ISOLATE_ABOVE", 0)
-    assert count_pages(path).pages == 4  # same answer through the child
     monkeypatch.setattr(pdf_counter, "_count_leaves", lambda *args: time.sleep(30))
     started = time.monotonic()
     with pytest.raises(PDLError, match="did not finish"):
@@ -186,11 +184,68 @@ def test_big_pdf_runs_in_a_child_killed_at_the_deadline(tmp_path, monkeypatch):
     assert time.monotonic() - started < 5
 
 
-def test_errors_cross_the_child_boundary(tmp_path, monkeypatch):
-    from pykota_ldap.accounting.pdl import pdf as pdf_counter
-
-    monkeypatch.setattr(pdf_counter, "ISOLATE_ABOVE", 0)
+def test_errors_cross_the_child_boundary(tmp_path):
     source = write(tmp_path, simple_pdf(2).build(), "source.pdf")
     locked = qpdf(tmp_path, source, "--encrypt", "secret", "owner", "256", "--")
     with pytest.raises(PDLError, match="password"):
         count_pages(locked)
+
+
+def peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bounded_failure(path, timeout: float, match: str) -> str:
+    """Count ``path`` and require a PDLError within the time limit (plus the
+    start of a process), without this process growing."""
+    import time
+
+    before = peak_rss_mb()
+    started = time.monotonic()
+    with pytest.raises(PDLError, match=match) as failure:
+        count_pages(path, timeout=timeout)
+    assert time.monotonic() - started < timeout + 3
+    assert peak_rss_mb() - before < 100
+    return str(failure.value)
+
+
+def test_page_tree_of_ten_million_direct_kids(tmp_path):
+    """272 KB on disk, 10 million 14-byte page dictionaries in one object
+    stream. Before: 141 s and 5.8 GB with a 60 s limit, 10 million pages
+    charged (16 s and 3.7 GB with a 10 s limit)."""
+    path = write(tmp_path, kids_bomb(10_000_000))
+    assert path.stat().st_size < 300_000
+    bounded_failure(path, 10, "memory|implausible|time limit")
+
+
+def test_object_stream_inflation_bomb(tmp_path):
+    """A 0.5 MB file whose object stream inflates to a 512 MB string.
+    Before: 4.3 GB and 31 s (1 GB string, 10 s limit)."""
+    bounded_failure(write(tmp_path, inflate_bomb(512)), 10, "memory")
+
+
+def test_too_many_kids_is_an_accounting_error_not_a_charge(tmp_path):
+    """200,000 pages in 6 KB were counted (and charged) before."""
+    message = bounded_failure(write(tmp_path, kids_bomb(200_000)), 30, "implausible")
+    assert "200000" in message
+
+
+def test_more_pages_than_bytes_is_implausible(tmp_path):
+    path = write(tmp_path, kids_bomb(20_000))
+    assert path.stat().st_size < 20_000
+    with pytest.raises(PDLError, match="implausible PDF: 20000 pages in"):
+        count_pages(path)
+
+
+def test_the_page_cap_is_the_callers_choice(tmp_path):
+    path = write(tmp_path, simple_pdf(30).build())
+    with pytest.raises(PDLError, match="implausible .*limit of 20 pages"):
+        count_pages(path, max_pages=20)
+    assert count_pages(path, max_pages=30).pages == 30
+    assert count_pages(path, max_pages=None).pages == 30
+
+
+def test_a_small_object_stream_tree_still_counts(tmp_path):
+    assert count_pages(write(tmp_path, kids_bomb(3))).pages == 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import struct
 import subprocess
 
@@ -74,8 +75,8 @@ def test_tiff_thumbnails_are_not_pages(tmp_path):
 
 
 def test_tiff_directory_loop_is_an_error(tmp_path):
-    data = (b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", 1) + struct.pack("<HHII", 256, 4, 1, 1)
-            + struct.pack("<I", 8))
+    entry = struct.pack("<HHII", 256, 4, 1, 1)
+    data = b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", 1) + entry + struct.pack("<I", 8)
     with pytest.raises(PDLError, match="loop"):
         count_pages(write(tmp_path, data))
 
@@ -103,3 +104,45 @@ def test_cups_rastertopwg(tmp_path, gs_render, content_type, language):
                          env={**os.environ, "FINAL_CONTENT_TYPE": content_type}).stdout
     result = count_pages(write(tmp_path, job))
     assert (result.pages, result.language) == (3, language)
+
+
+class CountingFile(io.FileIO):
+    """A job file that counts how often the counter reads from it."""
+
+    reads = 0
+
+    def read(self, size=-1):
+        self.reads += 1
+        return super().read(size)
+
+
+def wide_v2_raster(pages: int) -> bytes:
+    """CUPS raster v2 pages 2^19 pixels wide (32 bits each) whose lines are
+    all "repeat 256 times, clear the rest": 2 bytes stand for 256 lines.
+
+    A line this wide may need 2.6 MB when encoded, far more than is left
+    after it in the file: the case where waiting for a whole line's worth
+    of data before each line reloaded the rest of the buffer every line."""
+    width, height = 1 << 19, 256 * 2000
+    header = bytearray(1796)
+    struct.pack_into(">7I", header, 372, width, height, 0, 8, 32, width * 4, 0)
+    struct.pack_into(">I", header, 420, 4)
+    return b"RaS2" + (bytes(header) + b"\xff\x80" * (height // 256)) * pages
+
+
+def test_cups_raster_v2_is_read_in_linear_time(tmp_path):
+    """Linear work: the file is read a chunk at a time, never once per line.
+
+    Before the fix each line re-read (and copied) the unread rest of the
+    buffer, so the work grew with lines x file size and a 2 MB file ran into
+    the time limit. Only read calls are counted here, never time."""
+    from pykota_ldap.accounting.pdl.stream import CHUNK
+
+    reads = {}
+    for pages in (100, 400):  # about 0.6 MB and 2.3 MB
+        path = write(tmp_path, wide_v2_raster(pages), f"wide-{pages}.ras")
+        with CountingFile(path) as job:
+            assert count_pages(job, timeout=120).pages == pages
+            reads[pages] = job.reads
+        assert job.reads <= path.stat().st_size // CHUNK + 4, (pages, job.reads)
+    assert reads[400] <= 4 * reads[100] + 4, reads

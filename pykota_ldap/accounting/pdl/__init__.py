@@ -13,16 +13,19 @@ and Ghostscript are only used by the languages that need them.
 from __future__ import annotations
 
 from .errors import PDLError
+from .limits import MAX_PAGES
 from .result import PageCount
 
-__all__ = ["count_pages", "PageCount", "PDLError"]
+__all__ = ["count_pages", "PageCount", "PDLError", "MAX_PAGES"]
 
 
-def count_pages(source, timeout: float | None = 60.0) -> PageCount:
+def count_pages(source, timeout: float | None = 60.0, max_pages: int | None = MAX_PAGES) -> PageCount:
     """Count the pages of one job: ``source`` is a path or a binary file object.
 
-    ``timeout`` (seconds) bounds the whole count, Ghostscript included.
+    ``timeout`` (seconds) bounds the whole count, Ghostscript included, and
+    memory is bounded too. A count above ``max_pages`` page images (None: no
+    cap) is implausible for one job and raises PDLError instead.
     """
     from .counting import count_pages as _count
 
-    return _count(source, timeout=timeout)
+    return _count(source, timeout=timeout, max_pages=max_pages)

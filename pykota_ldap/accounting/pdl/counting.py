@@ -7,6 +7,7 @@ import importlib
 from .deadline import Deadline
 from .detect import describe, language_of_pjl, sniff
 from .errors import PDLError
+from .limits import MAX_PAGES
 from .pjl import PJLState, read_header
 from .result import PageCount, Tally
 from .section import Section, SectionResult
@@ -67,8 +68,11 @@ def count_job(job: Job) -> PageCount:
     pages = total.pages
     if pages == 0:
         raise PDLError(f"no page found in this {language} job")
-    page_images = sum(copies * n for copies, n in total.by_copies.items())
-    copies = max(total.by_copies)
+    page_images = sum((copies or 1) * n for copies, n in total.by_copies.items())
+    if job.max_pages is not None and page_images > job.max_pages:
+        raise PDLError(f"implausible count: {page_images} page images "
+                       f"(more than the limit of {job.max_pages} per job)")
+    copies = max(copies or 1 for copies in total.by_copies)
     return PageCount(pages=pages, copies=copies, total=page_images, language=language)
 
 
@@ -99,8 +103,8 @@ def _counter(language: str):
     return module.count
 
 
-def count_pages(source, timeout: float | None = 60.0) -> PageCount:
-    job = Job(source, Deadline(timeout))
+def count_pages(source, timeout: float | None = 60.0, max_pages: int | None = MAX_PAGES) -> PageCount:
+    job = Job(source, Deadline(timeout), max_pages)
     try:
         return count_job(job)
     except PDLError:

@@ -10,20 +10,20 @@ PostScript) can be measured.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 
 from . import ghostscript
 from .deadline import Deadline
 from .detect import sniff
 from .errors import PDLError
 from .pjl import PJLState, read_header
+from .sandbox import JOB_NAME
 from .stream import Job
 
 COLORSPACES = ("bw", "gc", "rgb", "cmy", "cmyk")
 _INK_LINE = re.compile(rb"^\s*([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)\s+CMYK\s+OK", re.M)
 COLOR_THRESHOLD = 0.0005
+INK_MEMORY = 2 << 30
 
 
 def ink_coverage(source, colorspace: str = "cmyk", resolution: int = 72,
@@ -50,20 +50,12 @@ def _measure(job: Job, resolution: int, deadline: Deadline) -> list[tuple[float,
     language = sniff(buf.peek(256))
     if language not in ("pdf", "pclm", "postscript"):
         raise PDLError(f"ink coverage needs PDF or PostScript, not {language or 'an unknown format'}")
-    args = ["-sDEVICE=ink_cov", f"-r{resolution}", "-sOutputFile=-"]
-    if job.path is not None and offset == 0:
-        return _run(args + ["-f", job.path], deadline)
-    with tempfile.NamedTemporaryFile(prefix="pkpgcounter-", dir=os.environ.get("PYKOTADIRECTORY")) as copy:
-        job.copy_to(offset, copy)
-        copy.flush()
-        return _run(args + ["-f", copy.name], deadline)
-
-
-def _run(args: list[str], deadline: Deadline) -> list[tuple[float, ...]]:
-    status, out, err = ghostscript.run(args, deadline, "measuring ink")
+    args = ["-sDEVICE=ink_cov", f"-r{resolution}", "-sOutputFile=-", "-f", JOB_NAME]
+    # Rendering at up to 1200 dpi needs more room than counting.
+    status, out, _ = ghostscript.run(job, offset, None, args, deadline, "measuring ink", memory=INK_MEMORY)
     pages = [tuple(float(v) for v in match.groups()) for match in _INK_LINE.finditer(out)]
     if not pages:
-        raise PDLError(f"Ghostscript measured no page (exit status {status})")
+        raise PDLError(f"{ghostscript.COULD_NOT_INTERPRET} (it measured no page)")
     return pages
 
 

@@ -10,7 +10,9 @@ strings are never counted, and a loop in ``/Kids`` shows each page once.
 
 from __future__ import annotations
 
+import importlib
 import logging
+from typing import BinaryIO, cast
 
 from .errors import PDLError
 from .isolate import run_isolated
@@ -19,36 +21,42 @@ from .section import Section, SectionResult
 from .stream import Window
 
 MAX_DEPTH = 64
-
-
-# Above this size qpdf's work (which Python cannot interrupt) runs in a
-# forked child that is killed at the deadline; below it, in-process is
-# fast and qpdf's work is bounded by the small file.
-ISOLATE_ABOVE = 16 << 20
+# A page is an object of its own (its dictionary at least) even in a
+# compressed object stream: qpdf's densest output, thousands of blank pages
+# sharing one content stream, takes 9 bytes a page. More pages than bytes
+# is a bomb (millions of direct kids in a 272 KB file), not a job.
+MAX_PAGES_PER_BYTE = 1
+CHECK_EVERY = 1024  # kids between two looks at the clock
 
 
 def count(section: Section) -> SectionResult:
     section.deadline.check()
-    if section.job.end - section.offset > ISOLATE_ABOVE:
-        pages = run_isolated(lambda: _pages_in_file(section), section.deadline, "counting the PDF")
-    else:
-        pages = _pages_in_file(section)
+    importlib.import_module("pikepdf")  # heavy: loaded once here, before the fork, not in every child
+
+    # qpdf cannot be interrupted and can be made to allocate gigabytes by a
+    # small file, so every PDF is counted in a child with a time and a memory
+    # limit, whatever its size (the fork costs 3 to 10 ms, see docs/pdl.md).
+    pages = run_isolated(lambda: _pages_in_file(section), section.deadline, "counting the PDF")
+    size = section.job.end - section.offset
+    if pages > size * MAX_PAGES_PER_BYTE:
+        raise PDLError(f"implausible PDF: {pages} pages in {size} bytes (more pages than bytes)")
     tally = Tally()
     tally.add(pages)
     return SectionResult(tally)
 
 
 def _pages_in_file(section: Section) -> int:
-    import pikepdf  # heavy: loaded only for PDF jobs
+    import pikepdf
 
     # qpdf talks through the "pikepdf" logger; a damaged file is reported by
     # our own error or repaired silently, never by log noise in the backend.
     logging.getLogger("pikepdf").setLevel(logging.CRITICAL)
     job = section.job
+    source: str | BinaryIO
     if job.path is not None and section.offset == 0:
         source = job.path
     else:
-        source = Window(job.file, section.offset, job.end)
+        source = cast(BinaryIO, Window(job.file, section.offset, job.end))
     try:
         # inherit_page_attributes=False: qpdf's own page-tree flattening
         # gives up on trees a viewer still shows (wrong /Count, loops); we
@@ -70,6 +78,7 @@ def _count_leaves(pdf, pikepdf, section: Section) -> int:
     tree = root.get("/Pages") if isinstance(root, pikepdf.Dictionary) else None
     if not isinstance(tree, pikepdf.Dictionary):
         raise PDLError("PDF has no page tree (/Root /Pages missing)")
+    limit = section.job.max_pages
     seen: set[tuple[int, int]] = set()
     count = 0
     stack = [(tree, 0)]
@@ -85,17 +94,28 @@ def _count_leaves(pdf, pikepdf, section: Section) -> int:
         kids = node.get("/Kids")
         node_type = node.get("/Type")
         if kids is not None and node_type != pikepdf.Name.Page:
-            if not isinstance(kids, pikepdf.Array):
-                continue
-            if len(seen) % 1024 == 0:
-                section.deadline.check()
-            for kid in reversed(list(kids)):
-                if isinstance(kid, pikepdf.Dictionary):
-                    stack.append((kid, depth + 1))
+            if isinstance(kids, pikepdf.Array):
+                _push_kids(kids, depth + 1, stack, pikepdf, section)
         elif node_type == pikepdf.Name.Page or (depth > 0 and node_type != pikepdf.Name.Pages):
             # A leaf without /Type is still shown as a page by viewers.
             count += 1
+            if limit is not None and count > limit:
+                raise PDLError(f"implausible PDF: more than the limit of {limit} pages per job")
     return count
+
+
+def _push_kids(kids, depth: int, stack: list, pikepdf, section: Section) -> None:
+    """Put the dictionaries of ``kids`` on the stack, first kid on top."""
+    limit = section.job.max_pages
+    if limit is not None and len(kids) > limit:
+        raise PDLError(f"implausible PDF: a page tree node lists {len(kids)} kids "
+                       f"(more than the limit of {limit} pages per job)")
+    for index in range(len(kids) - 1, -1, -1):
+        if index % CHECK_EVERY == 0:
+            section.deadline.check()
+        kid = kids[index]
+        if isinstance(kid, pikepdf.Dictionary):
+            stack.append((kid, depth))
 
 
 def _first_line(exc: Exception) -> str:

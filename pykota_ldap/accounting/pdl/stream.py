@@ -19,11 +19,15 @@ CHUNK = 1 << 20
 
 
 class Job:
-    """The input: a seekable binary file, where the job starts and its size."""
+    """The input: a seekable binary file, where the job starts and its size,
+    and the limits of its count (time, and pages beyond which a count is
+    implausible)."""
 
-    def __init__(self, source, deadline: Deadline):
+    def __init__(self, source, deadline: Deadline, max_pages: int | None = None):
         self.deadline = deadline
+        self.max_pages = max_pages
         self.path: str | None = None
+        self.file: BinaryIO
         self._owned: BinaryIO | None = None
         if isinstance(source, (str, bytes, os.PathLike)):
             try:
@@ -126,10 +130,18 @@ class Buffer:
             return True
         self.deadline.check()
         self.base += self.pos
-        self.file.seek(self.base + len(self.buf) - self.pos)
-        self.buf = self.buf[self.pos:] + self.file.read(max(CHUNK, n))
+        held = len(self.buf) - self.pos
+        self.file.seek(self.base + held)
+        # Never past ``end``: a section may stop before the end of the file.
+        self.buf = self.buf[self.pos:] + self.file.read(max(0, min(max(CHUNK, n), self.end - self.base - held)))
         self.pos = 0
         return len(self.buf) >= n
+
+    def load_more(self) -> bool:
+        """Load more of the file after what is held (at least as much again,
+        so a long record costs a few loads, not one per byte); False at the end."""
+        held = len(self.buf) - self.pos
+        return self.ensure(held + max(CHUNK, held)) or len(self.buf) - self.pos > held
 
     def at_eof(self) -> bool:
         return not self.ensure(1)
