@@ -20,36 +20,41 @@ _PCL5_START = re.compile(rb"\x1b[&*()%][\x60-\x7e\-+0-9]")
 _PCL5_RESET = re.compile(rb"\x1bE(\x1b|[\x20-\x7e\r\n\t\x0c]{1,16}(\x1b|$)|[\x20-\x7e\r\n\t\x0c]{16})")
 
 
-def sniff(head: bytes) -> str | None:
-    """The language whose magic ``head`` (the payload's first bytes) starts with."""
+# Plain magic numbers, in the order they are tried (none is a prefix of another's).
+_MAGIC = (
+    ((b"%!", b"\x04%!", b"\xc5\xd0\xd3\xc6"), "postscript"),
+    ((b"RaS2PwgRaster\x00",), "pwg-raster"),
+    ((b"RaSt", b"tSaR", b"RaS2", b"2SaR", b"RaS3", b"3SaR"), "cups-raster"),
+    ((b"UNIRAST\x00",), "urf"),
+    ((b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"), "tiff"),
+    ((b"Sfff",), "sff"),
+    ((b"JZJZ", b"ZJZJ"), "zjstream"),
+    ((b",XQX",), "xqx"),
+    ((b"PK\x03\x04",), "xps"),
+    ((b"$\x01\x00\x00\x07",), "lidil"),
+    ((b"\x1b[K\x02\x00",), "canon-bj"),
+)
+
+
+def _pdf(head: bytes) -> str | None:
     if head.startswith(b"%PDF-"):
         return "pclm" if b"%PCLm" in head[:64] else "pdf"
-    if head.startswith((b"%!", b"\x04%!", b"\xc5\xd0\xd3\xc6")):
-        return "postscript"
-    if head[1:12] == b" HP-PCL XL;" and head[:1] in b"()'":
-        return "pclxl"
-    if head.startswith(b"RaS2PwgRaster\x00"):
-        return "pwg-raster"
-    if head[:4] in (b"RaSt", b"tSaR", b"RaS2", b"2SaR", b"RaS3", b"3SaR"):
-        return "cups-raster"
-    if head.startswith(b"UNIRAST\x00"):
-        return "urf"
-    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
-        return "tiff"
-    if _PNM.match(head):
-        return "pnm"
-    if head.startswith(b"Sfff"):
-        return "sff"
-    if head[:4] in (b"JZJZ", b"ZJZJ"):
-        return "zjstream"
-    if head.startswith(b",XQX"):
-        return "xqx"
-    if head.startswith(b"PK\x03\x04"):
-        return "xps"
-    if head.startswith(b"$\x01\x00\x00\x07"):
-        return "lidil"
-    if head.startswith(b"\x1b[K\x02\x00"):
-        return "canon-bj"
+    return None
+
+
+def _pclxl(head: bytes) -> str | None:
+    return "pclxl" if head[1:12] == b" HP-PCL XL;" and head[:1] in b"()'" else None
+
+
+def _magic(head: bytes) -> str | None:
+    for prefixes, language in _MAGIC:
+        if head.startswith(prefixes):
+            return language
+    return "pnm" if _PNM.match(head) else None
+
+
+def _escape_languages(head: bytes) -> str | None:
+    """The languages that open with ESC: the order matters, PCL 5 is the widest and comes last."""
     if head.startswith(b"\x1b*rbC\x1b*t") and b"\x1b\\" in head[:64]:
         return "escp2"  # Ghostscript's escp device opens with these two PCL-like commands
     if head.startswith(b"\x1bS\x1b\x1bS\x1c") or head[:1] == b"\x1d":
@@ -58,6 +63,15 @@ def sniff(head: bytes) -> str | None:
         return "escp2"
     if _PCL5_START.match(head) or _PCL5_RESET.match(head):
         return "pcl5"
+    return None
+
+
+def sniff(head: bytes) -> str | None:
+    """The language whose magic ``head`` (the payload's first bytes) starts with."""
+    for check in (_pdf, _magic, _pclxl, _escape_languages):
+        language = check(head)
+        if language:
+            return language
     return None
 
 

@@ -60,41 +60,11 @@ def count(section: Section) -> SectionResult:
 def _command(buf, state: _State) -> None:
     at = buf.offset()
     code = buf.take(2, "ESC/P command")[1]
-    if code == ord("("):
-        name = buf.take(1, "ESC/P command")[0]
-        size = _U16.unpack(buf.take(2, "ESC/P command"))[0]
-        data = buf.take(size, "ESC/P command") if size <= 64 else buf.skip(size, "ESC/P command")
-        if name == ord("R") and data and data.endswith(b"REMOTE1"):
-            _skip_remote(buf)
-        elif name == ord("e") and data and len(data) >= 2:
-            state.dot_bits = 2 if data[-1] >= 0x10 else 1
-    elif code == ord("i"):
-        _, compression, bits, line_low, line_high, lines_low, lines_high = buf.take(7, "ESC i")
-        size = (line_low | line_high << 8) * (lines_low | lines_high << 8)
-        _skip_raster(buf, compression, size, state)
-    elif code == ord("."):
-        compression, _v, _h, rows, cols_low, cols_high = buf.take(6, "ESC .")
-        columns = cols_low | cols_high << 8
-        size = rows * ((columns * state.dot_bits + 7) // 8)
-        _skip_raster(buf, compression, size, state)
-    elif code == ord("|"):
-        sub = buf.take(1, "ESC |")[0]
-        if sub == ord("B"):
-            _, low, high = buf.take(3, "ESC | B")
-            size = low | high << 8
-            buf.skip(size, "ESC | B data")
-            state.marked = state.marked or size > 0
-        elif sub == ord("J"):
-            buf.skip(2, "ESC | J")
-        else:
-            raise PDLError(f"unknown ESC/P command ESC | 0x{sub:02x} at byte {at}")
-    elif code == ord("*"):
-        _star(buf, state, at)
+    handler = _HANDLERS.get(code)
+    if handler is not None:
+        handler(buf, state, at)
     elif code in _BIT_IMAGE:
-        low, high = buf.take(2, "ESC/P bit image")
-        size = low | high << 8
-        buf.skip(size, "ESC/P bit image")
-        state.marked = state.marked or size > 0
+        _bit_image(buf, state)
     elif code in b"DBb":
         if code == ord("b"):
             buf.skip(1, "ESC b channel")
@@ -105,10 +75,54 @@ def _command(buf, state: _State) -> None:
         buf.skip(2 if buf.peek(1) == b"\x00" else 1, "ESC C")
     elif code in _ONE_PARAMETER:
         buf.skip(1, "ESC/P command")
-    elif code in _NO_PARAMETER:
-        pass
-    else:
+    elif code not in _NO_PARAMETER:
         raise PDLError(f"unknown ESC/P command ESC 0x{code:02x} at byte {at}")
+
+
+def _extended(buf, state: _State, at: int) -> None:
+    """``ESC ( name size data``: remote mode, dot size; the rest is skipped."""
+    name = buf.take(1, "ESC/P command")[0]
+    size = _U16.unpack(buf.take(2, "ESC/P command"))[0]
+    data = buf.take(size, "ESC/P command") if size <= 64 else b""  # only short ones matter
+    if size > 64:
+        buf.skip(size, "ESC/P command")
+    if name == ord("R") and data and data.endswith(b"REMOTE1"):
+        _skip_remote(buf)
+    elif name == ord("e") and data and len(data) >= 2:
+        state.dot_bits = 2 if data[-1] >= 0x10 else 1
+
+
+def _raster_i(buf, state: _State, at: int) -> None:
+    _, compression, bits, line_low, line_high, lines_low, lines_high = buf.take(7, "ESC i")
+    size = (line_low | line_high << 8) * (lines_low | lines_high << 8)
+    _skip_raster(buf, compression, size, state)
+
+
+def _raster_dot(buf, state: _State, at: int) -> None:
+    compression, _v, _h, rows, cols_low, cols_high = buf.take(6, "ESC .")
+    columns = cols_low | cols_high << 8
+    size = rows * ((columns * state.dot_bits + 7) // 8)
+    _skip_raster(buf, compression, size, state)
+
+
+def _bar(buf, state: _State, at: int) -> None:
+    sub = buf.take(1, "ESC |")[0]
+    if sub == ord("B"):
+        _, low, high = buf.take(3, "ESC | B")
+        size = low | high << 8
+        buf.skip(size, "ESC | B data")
+        state.marked = state.marked or size > 0
+    elif sub == ord("J"):
+        buf.skip(2, "ESC | J")
+    else:
+        raise PDLError(f"unknown ESC/P command ESC | 0x{sub:02x} at byte {at}")
+
+
+def _bit_image(buf, state: _State) -> None:
+    low, high = buf.take(2, "ESC/P bit image")
+    size = low | high << 8
+    buf.skip(size, "ESC/P bit image")
+    state.marked = state.marked or size > 0
 
 
 def _star(buf, state: _State, at: int) -> None:
@@ -174,3 +188,7 @@ def _skip_remote(buf) -> None:
             return
         buf.skip(_U16.unpack_from(head, 2)[0], "ESC/P remote command")
     raise PDLError("ESC/P remote mode does not end")
+
+
+# The commands whose parameters say how much follows.
+_HANDLERS = {ord("("): _extended, ord("i"): _raster_i, ord("."): _raster_dot, ord("|"): _bar, ord("*"): _star}

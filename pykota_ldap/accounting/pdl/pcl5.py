@@ -95,36 +95,10 @@ def count(section: Section) -> SectionResult:
 def _escape(buf, page: _Page) -> int | None:
     """Interpret one escape sequence at ``buf.pos``; return the UEL offset if it is one."""
     start = buf.offset()
-    if not buf.ensure(2):
-        buf.pos += 1
+    opened = _open(buf, page)
+    if opened is None:
         return None
-    data = buf.buf
-    pos = buf.pos
-    kind = data[pos + 1]
-    if 0x60 <= kind <= 0x7E:
-        # "ESC u300D": a parameterised sequence that lost its parameter
-        # character (Ghostscript's cdj970 writes these). Its value must not
-        # be taken for printable text.
-        buf.ensure(MAX_ESCAPE)
-        data, pos, group, kind = buf.buf, buf.pos + 2, kind, 0
-    elif not 0x21 <= kind <= 0x2F:  # two-character escape
-        buf.pos += 2
-        if kind == ord("E"):
-            page.defining_macro = False
-            if page.marked:
-                page.eject()
-            page.copies = None
-            page.hpgl = False
-        return None
-    else:
-        buf.ensure(MAX_ESCAPE)
-        data = buf.buf
-        pos = buf.pos + 2
-        group = data[pos] if pos < len(data) else 0
-        if 0x60 <= group <= 0x7E:
-            pos += 1
-        else:
-            group = 0
+    data, pos, kind, group = opened
     while True:
         match = _PARAMETER.match(data, pos)
         if match is None or not match.group(1) and match.group(2) in b"@":
@@ -154,6 +128,41 @@ def _escape(buf, page: _Page) -> int | None:
             return None
 
 
+def _open(buf, page: _Page) -> tuple[bytes, int, int, int] | None:
+    """The start of an escape sequence: (data, position of its parameters, kind, group), or None
+    when it was a two-character escape (handled here) or cut short."""
+    if not buf.ensure(2):
+        buf.pos += 1
+        return None
+    kind = buf.buf[buf.pos + 1]
+    if 0x60 <= kind <= 0x7E:
+        # "ESC u300D": a parameterised sequence that lost its parameter
+        # character (Ghostscript's cdj970 writes these). Its value must not
+        # be taken for printable text.
+        buf.ensure(MAX_ESCAPE)
+        return buf.buf, buf.pos + 2, 0, kind
+    if not 0x21 <= kind <= 0x2F:  # two-character escape
+        buf.pos += 2
+        if kind == ord("E"):
+            _reset(page)
+        return None
+    buf.ensure(MAX_ESCAPE)
+    data, pos = buf.buf, buf.pos + 2
+    group = data[pos] if pos < len(data) else 0
+    if 0x60 <= group <= 0x7E:
+        return data, pos + 1, kind, group
+    return data, pos, kind, 0
+
+
+def _reset(page: _Page) -> None:
+    """ESC E: the printer's reset ends the page and forgets the job's settings."""
+    page.defining_macro = False
+    if page.marked:
+        page.eject()
+    page.copies = None
+    page.hpgl = False
+
+
 def _carries_data(kind: int, group: int, command: int) -> bool:
     if command == ord("W"):
         return True
@@ -173,18 +182,26 @@ def _command(kind: int, group: int, command: int, value: float, page: _Page) -> 
     elif key in _MARKING:
         page.mark()
     elif key == (ord("&"), ord("f"), ord("X")):
-        if int(value) == 0:
-            page.defining_macro = True
-        elif int(value) == 1:
-            page.defining_macro = False
-        elif int(value) in (2, 3):  # execute / call macro
-            page.mark()
+        _macro(int(value), page)
     elif kind == ord("%") and group == 0:
-        if command == ord("B"):  # enter HP-GL/2: it draws on the page
-            page.hpgl = True
-            page.mark()
-        elif command == ord("A"):
-            page.hpgl = False
+        _hpgl(command, page)
+
+
+def _macro(operation: int, page: _Page) -> None:
+    if operation == 0:
+        page.defining_macro = True
+    elif operation == 1:
+        page.defining_macro = False
+    elif operation in (2, 3):  # execute / call macro
+        page.mark()
+
+
+def _hpgl(command: int, page: _Page) -> None:
+    if command == ord("B"):  # enter HP-GL/2: it draws on the page
+        page.hpgl = True
+        page.mark()
+    elif command == ord("A"):
+        page.hpgl = False
 
 
 def _number(text: bytes) -> float:

@@ -32,66 +32,86 @@ _WHITESPACE = frozenset(b"\x00\x09\x0a\x0b\x0c\x0d\x20")
 
 def count(section: Section) -> SectionResult:
     buf = section.buffer()
-    header = buf.readline(256)
-    if header[:1] == b"'":
-        raise PDLError("PCL XL with the ASCII binding is not supported")
-    if header[:1] not in (b"(", b")") or b"HP-PCL XL" not in header:
-        raise PDLError("PCL XL stream header missing")
-    order = "<" if header[:1] == b")" else ">"
-    scalars = {tag: (size, struct.Struct(order + code)) for tag, (size, code) in _SCALARS.items()}
-    u32 = struct.Struct(order + "I")
-    u16 = struct.Struct(order + "H")
-    tally = Tally()
-    last_value = None
-    page_copies = None
-    in_page = False
+    stream = _Stream(buf, buf.readline(256))
     while buf.ensure(1):
         tag = buf.buf[buf.pos]
-        if tag in scalars:
-            size, unpack = scalars[tag]
-            raw = buf.take(size + 1, "PCL XL value")
-            last_value = unpack.unpack_from(raw, 1)[0]
-        elif tag == 0xF8:
-            attribute = buf.take(2, "PCL XL attribute")[1]
-            if attribute == PAGE_COPIES:
-                page_copies = last_value
-        elif tag == 0xF9:
-            attribute = u16.unpack_from(buf.take(3, "PCL XL attribute"), 1)[0]
-            if attribute == PAGE_COPIES:
-                page_copies = last_value
+        if tag in stream.scalars:
+            stream.scalar(tag)
+        elif tag in (0xF8, 0xF9):
+            stream.attribute(tag)
         elif 0x41 <= tag <= 0xBF:
-            buf.pos += 1
-            if tag == BEGIN_PAGE:
-                in_page = True
-                page_copies = None
-            elif tag == END_PAGE:
-                tally.add(1, _copies(page_copies))
-                in_page = False
-                page_copies = None
-            last_value = None
+            stream.operator(tag)
         elif tag in _WHITESPACE:
             buf.pos += 1
-        elif tag == 0xFA:
-            size = u32.unpack_from(buf.take(5, "PCL XL data length"), 1)[0]
-            buf.skip(size, "PCL XL embedded data")
-        elif tag == 0xFB:
-            size = buf.take(2, "PCL XL data length")[1]
-            buf.skip(size, "PCL XL embedded data")
-        elif tag in _ARRAYS:
-            _skip_array(buf, _ARRAYS[tag], scalars)
-            last_value = None
-        elif tag in _XY or tag in _BOX:
-            buf.skip(1 + (_XY.get(tag) or _BOX[tag]), "PCL XL value")
-            last_value = None
+        elif tag in (0xFA, 0xFB):
+            stream.embedded_data(tag)
+        elif tag in _ARRAYS or tag in _XY or tag in _BOX:
+            stream.skip_value(tag)
         elif tag == 0x1B and buf.peek(len(UEL)) == UEL:
-            if in_page:
-                raise PDLError("PCL XL stream ends inside a page")
-            return SectionResult(tally, buf.offset())
+            return stream.end(buf.offset())
         else:
             raise PDLError(f"unknown PCL XL tag 0x{tag:02x} at byte {buf.offset()}")
-    if in_page:
-        raise PDLError("PCL XL stream ends inside a page (truncated job)")
-    return SectionResult(tally)
+    return stream.end(None)
+
+
+class _Stream:
+    """A PCL XL stream read tag by tag: the value last seen (an attribute names it), the page's
+    copies, whether a page is open, and the pages counted."""
+
+    def __init__(self, buf, header: bytes):
+        if header[:1] == b"'":
+            raise PDLError("PCL XL with the ASCII binding is not supported")
+        if header[:1] not in (b"(", b")") or b"HP-PCL XL" not in header:
+            raise PDLError("PCL XL stream header missing")
+        order = "<" if header[:1] == b")" else ">"
+        self.buf = buf
+        self.scalars = {tag: (size, struct.Struct(order + code)) for tag, (size, code) in _SCALARS.items()}
+        self.u32, self.u16 = struct.Struct(order + "I"), struct.Struct(order + "H")
+        self.tally = Tally()
+        self.last_value = None
+        self.page_copies = None
+        self.in_page = False
+
+    def scalar(self, tag: int) -> None:
+        size, unpack = self.scalars[tag]
+        self.last_value = unpack.unpack_from(self.buf.take(size + 1, "PCL XL value"), 1)[0]
+
+    def attribute(self, tag: int) -> None:
+        if tag == 0xF8:
+            attribute = self.buf.take(2, "PCL XL attribute")[1]
+        else:
+            attribute = self.u16.unpack_from(self.buf.take(3, "PCL XL attribute"), 1)[0]
+        if attribute == PAGE_COPIES:
+            self.page_copies = self.last_value
+
+    def operator(self, tag: int) -> None:
+        self.buf.pos += 1
+        if tag == BEGIN_PAGE:
+            self.in_page, self.page_copies = True, None
+        elif tag == END_PAGE:
+            self.tally.add(1, _copies(self.page_copies))
+            self.in_page, self.page_copies = False, None
+        self.last_value = None
+
+    def embedded_data(self, tag: int) -> None:
+        if tag == 0xFA:
+            size = self.u32.unpack_from(self.buf.take(5, "PCL XL data length"), 1)[0]
+        else:
+            size = self.buf.take(2, "PCL XL data length")[1]
+        self.buf.skip(size, "PCL XL embedded data")
+
+    def skip_value(self, tag: int) -> None:
+        if tag in _ARRAYS:
+            _skip_array(self.buf, _ARRAYS[tag], self.scalars)
+        else:
+            self.buf.skip(1 + (_XY.get(tag) or _BOX[tag]), "PCL XL value")
+        self.last_value = None
+
+    def end(self, uel_at: int | None) -> SectionResult:
+        """The stream ends at a UEL (the job goes on in another language) or at the end of data."""
+        if self.in_page:
+            raise PDLError("PCL XL stream ends inside a page" + ("" if uel_at is not None else " (truncated job)"))
+        return SectionResult(self.tally, uel_at) if uel_at is not None else SectionResult(self.tally)
 
 
 def _skip_array(buf, element_size: int, scalars) -> None:

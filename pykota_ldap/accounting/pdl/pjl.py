@@ -101,8 +101,8 @@ def _pjl_line(buf: Buffer) -> bytes:
 def _apply(line: bytes, state: PJLState) -> None:
     assign = _ASSIGN.match(line)
     if assign:
-        kind, name, value = assign.group(1).upper(), assign.group(2).upper(), int(assign.group(3)[:6])
-        value = value or None  # COPIES=0 means "use the default"
+        kind, name = assign.group(1).upper(), assign.group(2).upper()
+        value = int(assign.group(3)[:6]) or None  # COPIES=0 means "use the default"
         if name == b"COPIES":
             if kind == b"SET":
                 state.set_copies = value

@@ -38,7 +38,9 @@ def count(section: Section) -> SectionResult:
             raise PDLError(f"bad XQX record at byte {buf.offset() - 8}")
         for _ in range(items):
             ident, size = _PAIR.unpack(buf.take(8, "XQX item"))
-            data = buf.take(size, "XQX item") if size <= 64 else buf.skip(size, "XQX item")
+            data = buf.take(size, "XQX item") if size <= 64 else b""  # only short ones matter
+            if size > 64:
+                buf.skip(size, "XQX item")
             if kind == START_PAGE and ident == ITEM_COPIES and data and size == 4:
                 found = int.from_bytes(data, "big")
                 copies = min(found, MAX_COPIES) if found >= 1 else None
