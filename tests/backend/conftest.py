@@ -1,6 +1,12 @@
 """The CUPS rig for backend tests: one private cupsd and one simulated network printer per
 module, a fresh slapd per test (tests/conftest.py's `slapd`), and a fresh queue per test so that
-state messages of one test never leak into the next."""
+state messages of one test never leak into the next.
+
+The cupsd is a stock Debian one (pykota_ldap.testing.cups, profile "debian": Debian's own
+cupsd.conf and cups-files.conf, default policy, peer credentials), whose users are the sample
+organisation's, resolved through NSS in a private mount namespace (pykota_ldap.testing.nss): jobs
+come from real local users who are not root, with `lp` and `cancel` run as them; administration
+is root's, over the domain socket."""
 from __future__ import annotations
 
 import itertools
@@ -11,6 +17,8 @@ import pytest
 
 from pykota_ldap.config import Config
 from pykota_ldap.directory import Directory
+from pykota_ldap.testing import nss
+from pykota_ldap.testing.ci import skip_unless_ci
 from pykota_ldap.testing.cups import Cupsd
 from pykota_ldap.testing.printer import NetworkPrinter, postscript
 
@@ -23,8 +31,15 @@ def cups_home(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def cups(cups_home):
-    with Cupsd(cups_home, retry_interval=1, retry_limit=2) as server:
+def local_users(tmp_path_factory):
+    if not nss.available():
+        skip_unless_ci("the stock Debian cupsd rig needs root and mount namespaces (util-linux)")
+    return nss.sample_users(tmp_path_factory.mktemp("nss"))
+
+
+@pytest.fixture(scope="module")
+def cups(cups_home, local_users):
+    with Cupsd(cups_home, retry_interval=1, retry_limit=2, users=local_users) as server:
         yield server
 
 
@@ -54,14 +69,21 @@ class Rig:
         return name
 
     def document(self, pages: int) -> Path:
-        path = self.tmp / f"doc-{pages}.ps"
+        """A PostScript document of `pages` pages that every local user may print."""
+        path = self.cups.document_dir / f"doc-{pages}.ps"
         if not path.exists():
             path.write_bytes(postscript(pages))
+            path.chmod(0o644)
         return path
 
     def print(self, queue: str, pages: int, user: str = "alice", wait: bool = True, **kwargs):
+        """`lp` run by the local user `user` (kwargs: title, copies, options, claim for `-U`)."""
         job = self.cups.lp(queue, self.document(pages), user=user, **kwargs)
         return self.cups.wait_job(queue, job) if wait else job
+
+    def cancel(self, job_id: int, user: str = "alice") -> None:
+        """`cancel` run by the local user `user` (the job's owner, as users cancel their jobs)."""
+        self.cups.cancel(job_id, user=user)
 
     def counter(self, user: str, printer: str) -> int | None:
         out = self.slapd.ldapsearch(f"cn={user}@{printer},ou=UserQuotas,ou=PyKota,dc=example,dc=org",
