@@ -90,10 +90,18 @@ MaxJobs 0
 _REPLACED = {"listen", "port", "loglevel", "jobretryinterval", "jobretrylimit", "browsing"}
 
 
-def debian_cupsd_conf(knobs: str, listen: list[str]) -> str:
-    """Debian's cupsd.conf with the rig's Listen lines and knobs instead of its own."""
-    kept = [line for line in DEBIAN_CUPSD_CONF.read_text().splitlines()
-            if not line.strip() or line.lstrip().startswith("#") or line.split()[0].lower() not in _REPLACED]
+def debian_cupsd_conf(knobs: str, listen: list[str], allow: str | None = None) -> str:
+    """Debian's cupsd.conf with the rig's Listen lines and knobs instead of its own; `allow`: an
+    address let in at `<Location />` (what sharing the printers with a network adds)."""
+    kept, in_root = [], False
+    for line in DEBIAN_CUPSD_CONF.read_text().splitlines():
+        words = line.split()
+        if words and not words[0].startswith("#") and words[0].lower() in _REPLACED:
+            continue
+        kept.append(line)
+        in_root = (in_root or words == ["<Location", "/>"]) and words != ["</Location>"]
+        if in_root and allow and [w.lower() for w in words] == ["order", "allow,deny"]:
+            kept.append(f"  Allow from {allow}")
     return "\n".join([*(f"Listen {where}" for where in listen), knobs.rstrip("\n"), *kept]) + "\n"
 
 
@@ -157,13 +165,16 @@ class Cupsd(Rig):
     """One private cupsd. Use as a context manager, or start() / stop().
 
     `host` is what `-h` and CUPS_SERVER take: the domain socket, where root is @SYSTEM by peer
-    credentials. `tcp` is the loopback address, where clients are remote-like (the authenticated
-    policy asks them for a password).
+    credentials. `tcp` is the loopback address and port (cupsd calls such clients "localhost",
+    like those of the domain socket, but they have no peer credentials: the authenticated
+    policy asks them for a password). `network_address` (debian profile): a non-loopback address
+    of this machine where cupsd listens too and lets clients in, as a print server shared with
+    its network does; cupsd sees clients there under that address, not as "localhost".
     """
 
     def __init__(self, pykota_home: str | os.PathLike | None = None, retry_interval: int = 5,
                  retry_limit: int = 5, loglevel: str = "debug", python: str | None = None,
-                 profile: str = "debian", users: NssFiles | None = None):
+                 profile: str = "debian", users: NssFiles | None = None, network_address: str | None = None):
         if profile not in ("debian", "permissive"):
             raise ValueError(f"unknown cupsd profile {profile!r}")
         parent = os.environ.get("PYKOTA_TEST_TMP", "/tmp")
@@ -177,6 +188,8 @@ class Cupsd(Rig):
         self.retry_interval, self.retry_limit, self.loglevel = retry_interval, retry_limit, loglevel
         self.python = python or sys.executable
         self.profile, self.users = profile, users
+        self.network_address = network_address
+        self.network = f"{network_address}:{self.port}" if network_address else None
         self.process: subprocess.Popen | None = None
         self.backend_dir = self.dir / "serverbin" / "backend"
 
@@ -213,9 +226,9 @@ class Cupsd(Rig):
         paths = PATHS.format(d=d, setenv=setenv)
         knobs = KNOBS.format(loglevel=self.loglevel, retry_interval=self.retry_interval,
                              retry_limit=self.retry_limit)
-        listen = [self.tcp, str(self.socket)]
+        listen = [self.tcp, str(self.socket), *([self.network] if self.network else [])]
         if self.profile == "debian":
-            files, conf = debian_cups_files(paths), debian_cupsd_conf(knobs, listen)
+            files, conf = debian_cups_files(paths), debian_cupsd_conf(knobs, listen, self.network_address)
         else:
             files = PERMISSIVE_FILES.format(d=d, setenv=setenv)
             conf = "".join(f"Listen {where}\n" for where in listen) + knobs + PERMISSIVE_CUPSD
@@ -282,16 +295,17 @@ class Cupsd(Rig):
         local = None if user in (None, "root") else self.users.user(user)
         return enter(self.process.pid, argv, local)
 
-    def user_env(self) -> dict[str, str]:
-        """A user's minimal environment, pointed at this cupsd's domain socket."""
-        return {"PATH": "/usr/bin:/bin", "CUPS_SERVER": self.host, "LC_ALL": "C", "HOME": "/nonexistent"}
+    def user_env(self, server: str | None = None) -> dict[str, str]:
+        """A user's minimal environment, pointed at this cupsd (its domain socket by default)."""
+        return {"PATH": "/usr/bin:/bin", "CUPS_SERVER": server or self.host, "LC_ALL": "C", "HOME": "/nonexistent"}
 
     def submit(self, queue: str, path: str | os.PathLike, user: str = "alice", title: str | None = None,
-               copies: int = 1, options: dict | None = None,
-               claim: str | None = None) -> subprocess.CompletedProcess:
+               copies: int = 1, options: dict | None = None, claim: str | None = None,
+               server: str | None = None) -> subprocess.CompletedProcess:
         """`lp` as a user would run it: with the rig's users, as local user `user` (who must be able
         to read `path`: see document_dir); without them, as root with `-U user`. `claim` adds
-        `-U claim` (the requesting-user-name a client may pretend)."""
+        `-U claim` (the requesting-user-name a client may pretend); `server`: where lp connects
+        (`tcp`, `network`; the domain socket by default)."""
         args = ["lp", "-d", queue, "-n", str(copies)]
         said = claim if claim is not None else (None if self.users else user)
         if said is not None:
@@ -301,12 +315,14 @@ class Cupsd(Rig):
         for key, value in (options or {}).items():
             args += ["-o", f"{key}={value}"]
         return subprocess.run(self.as_user([*args, "--", str(path)], user), capture_output=True, text=True,
-                              env=self.user_env())
+                              env=self.user_env(server), stdin=subprocess.DEVNULL,
+                              start_new_session=True)       # no terminal: a password prompt fails at once
 
     def lp(self, queue: str, path: str | os.PathLike, user: str = "alice", title: str | None = None,
-           copies: int = 1, options: dict | None = None, claim: str | None = None) -> int:
+           copies: int = 1, options: dict | None = None, claim: str | None = None,
+           server: str | None = None) -> int:
         """submit(), and the job id CUPS gave."""
-        done = self.submit(queue, path, user, title, copies, options, claim)
+        done = self.submit(queue, path, user, title, copies, options, claim, server)
         if done.returncode != 0 or "request id is " not in done.stdout:
             raise RuntimeError(f"lp as {user} failed ({done.returncode}): {done.stderr.strip()}")
         # "request id is q-12 (1 file(s))"
@@ -315,7 +331,7 @@ class Cupsd(Rig):
     def cancel(self, job_id: int, user: str | None = None) -> subprocess.CompletedProcess:
         """`cancel` as the local user `user` (a job's owner cancels it), or as root."""
         done = subprocess.run(self.as_user(["cancel", str(job_id)], user), capture_output=True, text=True,
-                              env=self.user_env())
+                              env=self.user_env(), stdin=subprocess.DEVNULL, start_new_session=True)
         if done.returncode != 0:
             raise RuntimeError(f"cancel {job_id} as {user or 'root'} failed: {done.stderr.strip()}")
         return done

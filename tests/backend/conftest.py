@@ -63,9 +63,11 @@ class Rig:
         self.slapd.write_config(self.home, extra_global=text, extra=sections)
         (self.home / "journal").mkdir(exist_ok=True)
 
-    def queue(self, uri: str | None = None, error_policy: str = "abort-job", prefix: str = "q") -> str:
+    def queue(self, uri: str | None = None, error_policy: str = "abort-job", prefix: str = "q",
+              options: dict | None = None) -> str:
         name = f"{prefix}{next(_queues)}"
-        self.cups.add_queue(name, "cupspykota:" + (uri or self.printer.uri), error_policy=error_policy)
+        self.cups.add_queue(name, "cupspykota:" + (uri or self.printer.uri), error_policy=error_policy,
+                            options=options)
         return name
 
     def document(self, pages: int) -> Path:
@@ -101,7 +103,8 @@ class Rig:
     def jobs(self, printer: str | None = None) -> list[dict]:
         flt = f"(&(objectClass=pkJob)(pkPrinterName={printer}))" if printer else "(objectClass=pkJob)"
         out = self.slapd.ldapsearch("ou=Jobs,ou=PyKota,dc=example,dc=org", flt, "pkAction", "pkJobSize",
-                                    "pkJobPrice", "pkUserName", "pkJobId", "pkCopies", "pkMD5Sum")
+                                    "pkJobPrice", "pkUserName", "pkJobId", "pkCopies", "pkMD5Sum", "pkHostName",
+                                    "pkOptions")
         entries, current = [], None
         for line in out.splitlines():
             if line.startswith("dn: cn="):
