@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from pykota_ldap.backend.install import install_config, write_private
-from pykota_ldap.testing.ci import require_tools
 
 ROOT = Path(__file__).resolve().parents[2]
 NOBODY = 65534
@@ -93,3 +92,74 @@ def test_write_private_never_follows_or_reuses_a_planted_file(shared_dir):
     assert planted.read_text() == "not yours\n" and not target.is_symlink()
     assert target.read_bytes() == b"secret\n" and target.stat().st_mode & 0o777 == 0o600
     assert sorted(p.name for p in shared_dir.iterdir()) == ["planted", "pykotadmin.conf"]
+
+
+def _tree(root: Path) -> dict[str, str]:
+    """Every path under root, with what it is (a directory, or a file's mode)."""
+    return {str(p.relative_to(root)): "dir" if p.is_dir() and not p.is_symlink() else oct(p.lstat().st_mode)
+            for p in root.rglob("*")}
+
+
+def _as_nobody(*argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *argv],
+                          capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}, cwd="/")
+
+
+def test_tools_install_then_uninstall_on_a_throwaway_root(shared_dir, cups):
+    """tools/install as on a stock Debian 12 (/usr/bin/python3, no pip outside the venv), into a
+    throwaway root; tools/uninstall refuses while a queue prints through cupspykota, then leaves
+    only /etc/pykota and the journal, and --purge nothing at all."""
+    import tomllib
+    root = shared_dir / "root"
+    for folder in ("opt", "usr/local/bin", "usr/lib/cups/backend", "etc/systemd/system", "var/lib"):
+        (root / folder).mkdir(parents=True)
+    before, checkout = _tree(root), sorted(p.name for p in ROOT.iterdir())
+    prefix, bindir = root / "opt/pykota-ldap", root / "usr/local/bin"
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "CUPS_SERVER": cups.host}
+    done = subprocess.run([str(ROOT / "tools/install"), f"--prefix={prefix}", f"--bindir={bindir}",
+                           f"--unitdir={root}/etc/systemd/system", f"--backend-dir={root}/usr/lib/cups/backend",
+                           f"--config-dir={root}/etc/pykota"], capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    commands = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"])
+    assert {p.name for p in bindir.iterdir()} == commands
+    assert all(os.readlink(bindir / name) == str(prefix / "bin" / name) for name in commands)
+    for name in ("repykota", "pkusers", "pkpgcounter"):             # users run the commands too
+        assert _as_nobody(str(bindir / name), "--help").returncode == 0, name
+    where = _as_nobody(str(prefix / "bin/python"), "-c", "import pykota_ldap; print(pykota_ldap.__file__)")
+    assert where.stdout.startswith(str(prefix) + "/")                  # a copy, not the checkout
+    assert sorted(p.name for p in ROOT.iterdir()) == checkout          # which pip left as it was
+
+    backend = root / "usr/lib/cups/backend/cupspykota"
+    assert backend.stat().st_mode & 0o777 == 0o700 and backend.stat().st_uid == 0
+    assert backend.read_text().startswith(f"#!{prefix}/bin/python")
+    assert subprocess.run([str(backend), "--help"], capture_output=True, env=env).returncode == 0
+    admin = root / "etc/pykota/pykotadmin.conf"
+    assert admin.stat().st_mode & 0o777 == 0o600 and (root / "etc/pykota/pykota.conf").stat().st_mode & 0o777 == 0o644
+    units = root / "etc/systemd/system"
+    assert f"ExecStart={prefix}/bin/cupspykota --serve\n" in (units / "cupspykota.service").read_text()
+    assert f"ExecStart={prefix}/bin/pksync --allocate\n" in (units / "pksync.service").read_text()
+    if shutil.which("systemd-analyze"):                                # the executables they name exist
+        verify = subprocess.run(["systemd-analyze", "verify", *map(str, sorted(units.iterdir()))],
+                                capture_output=True, text=True)
+        assert verify.returncode == 0, verify.stderr
+
+    journal = root / "var/lib/pykota/journal"
+    journal.mkdir(parents=True)
+    (journal / "pending.json").write_text("{}\n")
+    uninstall = [str(ROOT / "tools/uninstall"), f"--prefix={prefix}", f"--config-dir={root}/etc/pykota",
+                 f"--state-dir={root}/var/lib/pykota"]
+    cups.add_queue("routed", "cupspykota:socket://127.0.0.1:9")
+    refused = subprocess.run(uninstall, capture_output=True, text=True, env=env)
+    assert refused.returncode == 1 and "still printing through cupspykota: routed" in refused.stderr
+    assert backend.exists() and prefix.exists()
+    cups.run("lpadmin", "-h", cups.host, "-x", "routed")
+
+    done = subprocess.run(uninstall, capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    kept = {"etc/pykota", "etc/pykota/pykota.conf", "etc/pykota/pykotadmin.conf", "var/lib/pykota",
+            "var/lib/pykota/journal", "var/lib/pykota/journal/pending.json"}
+    assert set(_tree(root)) - set(before) == kept and set(before) <= set(_tree(root))
+    done = subprocess.run([*uninstall, "--purge"], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert _tree(root) == before
