@@ -102,7 +102,8 @@ def _tree(root: Path) -> dict[str, str]:
 
 def _as_nobody(*argv: str) -> subprocess.CompletedProcess:
     return subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *argv],
-                          capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}, cwd="/")
+                          capture_output=True, text=True, cwd="/",
+                          env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"})
 
 
 def test_tools_install_then_uninstall_on_a_throwaway_root(shared_dir, cups):
