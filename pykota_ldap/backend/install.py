@@ -151,5 +151,7 @@ def install_command(argv: list[str]) -> int:
     except OSError as exc:
         print(f"cupspykota --install: {exc}", file=sys.stderr)
         return BackendExit.FAILED
-    print("cupspykota: now point a queue at it: lpadmin -p QUEUE -v cupspykota:socket://printer:9100 ...")
+    print("cupspykota: now put each queue on the policy that authenticates who prints (on CUPS' default policy "
+          "the user is whoever the client says), and route it through cupspykota:\n"
+          "  lpadmin -p QUEUE -o printer-op-policy=authenticated && pkprinters -a -C QUEUE")
     return BackendExit.OK

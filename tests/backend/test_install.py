@@ -164,3 +164,24 @@ def test_tools_install_then_uninstall_on_a_throwaway_root(shared_dir, cups):
     done = subprocess.run([*uninstall, "--purge"], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert _tree(root) == before
+
+
+def test_the_subtree_ldif_is_all_the_commands_need(tmp_path):
+    """The quick start's ou=PyKota LDIF: loaded on a directory that has only its base, the service
+    account it creates binds, and printers, quotas and charges land in its subtree."""
+    from pykota_ldap.schema_files import schema_path
+    from pykota_ldap.testing.slapd import SERVICE_PW, SUFFIX, Slapd
+    with Slapd(sample_data=False) as slapd:
+        slapd.ldapadd(f"dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\ndc: example\no: Example\n\n"
+                      f"dn: ou=People,{SUFFIX}\nobjectClass: organizationalUnit\nou: People\n\n"
+                      f"dn: uid=alice,ou=People,{SUFFIX}\nobjectClass: inetOrgPerson\nuid: alice\ncn: Alice\n"
+                      "sn: A\n")
+        slapd.ldapadd(schema_path("pykota-ldap-subtree.ldif").read_text().replace("CHANGE-ME", SERVICE_PW))
+        home = slapd.write_config(tmp_path / "etc")
+        env = {"PATH": f"{ROOT / '.venv/bin'}:/usr/bin:/bin", "PYKOTA_HOME": str(home)}
+        for command in (["pkprinters", "-a", "lab"], ["pkusers", "-a", "alice"], ["edpykota", "-a", "-H", "10",
+                                                                                  "alice"]):
+            done = subprocess.run(command, capture_output=True, text=True, env=env)
+            assert done.returncode == 0, f"{command}: {done.stderr}"
+        assert "cn=alice@lab,ou=UserQuotas,ou=PyKota" in slapd.ldapsearch(f"ou=PyKota,{SUFFIX}", "(pkHardLimit=10)",
+                                                                           "dn")
