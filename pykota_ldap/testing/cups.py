@@ -112,6 +112,7 @@ def debian_cups_files(paths: str) -> str:
             if not line.strip() or line.lstrip().startswith("#") or line.split()[0].lower() not in ours]
     return "\n".join(kept) + "\n" + paths
 
+
 JOB_ATTRIBUTES = ("job-id,job-state,job-state-reasons,job-printer-state-message,job-impressions-completed,"
                   "job-originating-user-name")
 JOB_ATTRS_TEST = """{{
