@@ -15,6 +15,7 @@ from pykota_ldap import money  # noqa: E402
 from pykota_ldap.config import Config  # noqa: E402
 from pykota_ldap.directory import Directory, accounts, printers, quotas  # noqa: E402
 from pykota_ldap.testing.cups import Cupsd  # noqa: E402
+from pykota_ldap.testing.nss import sample_users  # noqa: E402
 from pykota_ldap.testing.printer import NetworkPrinter, postscript  # noqa: E402
 from pykota_ldap.testing.slapd import Slapd  # noqa: E402
 
@@ -64,8 +65,10 @@ def main() -> int:
         print(f"slapd   {slapd.uri}  (base dc=example,dc=org; PYKOTA_HOME={home})")
         print(f"printer socket://127.0.0.1:{device.tcp_port} (JetDirect), SNMP agent on udp/{device.snmp_port} "
               f"(page counter {device.counter})")
-        with Cupsd(home, loglevel="info") as cups:
+        with Cupsd(home, loglevel="info", users=sample_users(work / "nss")) as cups:
             print(f"cupsd   {cups.host} (ServerRoot {cups.dir}/etc; backend {cups.backend_dir}/cupspykota, root 0700)")
+            print("        Debian's default policy; the directory's users are local users in its private mount "
+                  "namespace (as sssd would make them)")
             os.environ["CUPS_SERVER"] = cups.host
             d = Directory(Config(home).ldap(admin=True)).connect()
 
@@ -93,7 +96,7 @@ def main() -> int:
                     ("color", "bob", 4), ("color", "bob", 8), ("color", "bob", 3), ("lab", "quidam", 2),
                     ("lab", "toto", 3)]
             for queue, user, pages in plan:
-                shell(f"lp -d {queue} -U {user} {docs[pages].name}")
+                shell(f"lp -d {queue} {docs[pages].name}      # run by {user}")
                 job = cups.lp(queue, docs[pages], user=user, title=docs[pages].name)
                 state = cups.wait_job(queue, job, timeout=30)
                 jobs.append((queue, user, pages, state))

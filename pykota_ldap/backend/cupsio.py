@@ -57,7 +57,12 @@ def raw(line: str) -> None:
 def parse_options(text: str) -> dict[str, str]:
     """CUPS' option string (argv[5]): name=value pairs separated by spaces; values may be quoted
     with ' or " or use backslash escapes; a bare name is a boolean (name=true, noname=false)."""
-    options: dict[str, str] = {}
+    return dict(option_pairs(text))
+
+
+def option_pairs(text: str) -> list[tuple[str, str]]:
+    """The same, as (name, value) pairs in the order cupsd wrote them (duplicates kept)."""
+    pairs: list[tuple[str, str]] = []
     text = text or ""
     i, n = 0, len(text)
     while i < n:
@@ -69,12 +74,13 @@ def parse_options(text: str) -> dict[str, str]:
             i += 1
         name = text[start:i]
         if i < n and text[i] == "=":
-            options[name], i = _value(text, i + 1)
+            value, i = _value(text, i + 1)
+            pairs.append((name, value))
         elif name.startswith("no") and len(name) > 2:
-            options[name[2:]] = "false"
+            pairs.append((name[2:], "false"))
         else:
-            options[name] = "true"
-    return options
+            pairs.append((name, "true"))
+    return pairs
 
 
 def _value(text: str, i: int) -> tuple[str, int]:

@@ -4,13 +4,13 @@
   with this Python as its interpreter, owned by root, mode 0700 (so cupsd runs it as root:
   it must read pykotadmin.conf, and it runs the real backend as CUPS would);
 - <config dir> (default /etc/pykota): pykota.conf and pykotadmin.conf (0600) from the samples,
-  only when they do not exist yet.
+  only when they do not exist yet. Files are created with their final mode (write_private):
+  pykotadmin.conf is never readable by others, not even between its creation and a chmod.
 """
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -72,15 +72,47 @@ def _samples() -> Path:
     return Path(sys.prefix) / "share" / "pykota-ldap" / "conf"
 
 
+def write_private(path: str | os.PathLike, data: bytes, mode: int = 0o600, replace: bool = True) -> bool:
+    """Write a file that is born with its final mode and complete.
+
+    A file created with the umask's 0644 and chmod-ed afterwards can be opened by anyone in
+    between, and the descriptor keeps reading what is written later. So: a new name in the same
+    directory, created O_EXCL | O_NOFOLLOW (nothing planted there is reused or followed) with
+    `mode`, written in full and flushed, then renamed over `path`, or, with replace=False, linked
+    to it only if `path` does not exist yet (False then). Either way `path` is never partial.
+    """
+    target = Path(path)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.new")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+    try:
+        os.fchmod(fd, mode)                 # exactly `mode`, whatever the umask took away
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        if replace:
+            os.replace(temporary, target)
+            return True
+        try:
+            os.link(temporary, target)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        if temporary.exists():
+            temporary.unlink()
+
+
 def install_backend(backend_dir: str | os.PathLike, python: str | None = None, source_dir: str | None = None) -> Path:
     target = Path(backend_dir) / "cupspykota"
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(".cupspykota.new")
-    temporary.write_text(backend_text(python, source_dir))
+    write_private(target, backend_text(python, source_dir).encode(), 0o700)
     if os.geteuid() == 0:
-        os.chown(temporary, 0, 0)
-    temporary.chmod(0o700)
-    os.replace(temporary, target)
+        os.chown(target, 0, 0)
     return target
 
 
@@ -90,11 +122,10 @@ def install_config(config_dir: str | os.PathLike) -> list[Path]:
     written = []
     for name, mode in (("pykota.conf", 0o644), ("pykotadmin.conf", 0o600)):
         target = folder / name
-        if target.exists():
+        if os.path.lexists(target):
             continue
-        shutil.copyfile(_samples() / f"{name}.sample", target)
-        target.chmod(mode)
-        written.append(target)
+        if write_private(target, (_samples() / f"{name}.sample").read_bytes(), mode, replace=False):
+            written.append(target)
     return written
 
 
@@ -120,5 +151,7 @@ def install_command(argv: list[str]) -> int:
     except OSError as exc:
         print(f"cupspykota --install: {exc}", file=sys.stderr)
         return BackendExit.FAILED
-    print("cupspykota: now point a queue at it: lpadmin -p QUEUE -v cupspykota:socket://printer:9100 ...")
+    print("cupspykota: now put each queue on the policy that authenticates who prints (on CUPS' default policy "
+          "the user is whoever the client says), and route it through cupspykota:\n"
+          "  lpadmin -p QUEUE -o printer-op-policy=authenticated && pkprinters -a -C QUEUE")
     return BackendExit.OK

@@ -14,7 +14,7 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 
-from .cupsio import parse_options
+from .cupsio import option_pairs, parse_options
 
 SCHEME = "cupspykota"
 _INNER = re.compile(r"^/{0,2}(?=[A-Za-z][A-Za-z0-9+.-]*:)")
@@ -91,7 +91,7 @@ class JobInfo:
 
     @property
     def hostname(self) -> str | None:
-        return self.options.get("job-originating-host-name") or None
+        return originating_host(self.options_text)
 
     @property
     def filename(self) -> str | None:
@@ -131,6 +131,26 @@ class JobInfo:
                 os.unlink(self.data_path)
             except OSError:
                 pass
+
+
+def originating_host(options_text: str) -> str | None:
+    """The host CUPS saw the job come from, from argv[5].
+
+    cupsd keeps a job-originating-host-name the client sent when the client connected through
+    localhost (the domain socket or the loopback), else it replaces it with the connection's
+    host; it adds its own after the job-uuid it adds itself. So a value after job-uuid is the
+    host cupsd saw, and one before it was typed by a local client (`lp -o
+    job-originating-host-name=...`): the job then came from localhost. The typed value stays
+    visible in the job's options.
+    """
+    pairs = option_pairs(options_text)
+    hosts = [i for i, (name, _) in enumerate(pairs) if name == "job-originating-host-name"]
+    if not hosts:
+        return None
+    uuids = [i for i, (name, _) in enumerate(pairs) if name == "job-uuid"]
+    if uuids and hosts[-1] > uuids[0]:
+        return pairs[hosts[-1]][1] or None
+    return "localhost"
 
 
 def strip_title(title: str, pattern: str | None) -> str:

@@ -73,13 +73,22 @@ class NssFiles:
         return self
 
     def user(self, name: str) -> LocalUser:
-        return next(u for u in self.users if u.name == name)
+        for user in self.users:
+            if user.name == name:
+                return user
+        raise KeyError(f"{name!r} is not one of the rig's local users")
 
     def wrap(self, argv: list[str]) -> list[str]:
         """argv run in a new private mount namespace where these files are /etc/passwd and /etc/group."""
         script = ('mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/group && shift 2 && exec "$@"')
         return [shutil.which("unshare") or "unshare", "--mount", "--propagation", "private", "sh", "-c", script,
                 "nss-namespace", str(self.passwd), str(self.group), *argv]
+
+
+def sample_users(folder: Path) -> NssFiles:
+    """The sample organisation's accounts (alice, bob, ...) as local users, files in `folder`."""
+    from ..schema_files import schema_path
+    return NssFiles.from_ldif(folder, schema_path("sample-organisation.ldif").read_text())
 
 
 def enter(pid: int, argv: list[str], user: LocalUser | None = None) -> list[str]:

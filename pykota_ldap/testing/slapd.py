@@ -19,6 +19,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from ..backend.install import write_private
 from ..schema_files import schema_path
 from .process import Rig, stop_process
 
@@ -199,15 +200,14 @@ class Slapd(Rig):
 
     # -- configuration for the commands ------------------------------------------------------------
     def write_config(self, home: Path | str, extra_global: str = "", extra: str = "") -> Path:
-        """pykota.conf + pykotadmin.conf (mode 0600) pointing at this server."""
+        """pykota.conf + pykotadmin.conf (born 0600, never readable by others) pointing at this server."""
         home = Path(home)
         home.mkdir(parents=True, exist_ok=True)
         (home / "pykota.conf").write_text(
             f"[global]\nstorageserver: {self.uri}\nstoragename: {SUFFIX}\n"
             f"storageuser: {READER_DN}\nstorageuserpw: {READER_PW}\n{extra_global}\n{extra}")
-        admin = home / "pykotadmin.conf"
-        admin.write_text(f"[global]\nstorageadmin: {SERVICE_DN}\nstorageadminpw: {SERVICE_PW}\n")
-        admin.chmod(0o600)
+        write_private(home / "pykotadmin.conf",
+                      f"[global]\nstorageadmin: {SERVICE_DN}\nstorageadminpw: {SERVICE_PW}\n".encode())
         return home
 
     def env(self) -> dict[str, str]:

@@ -1,6 +1,12 @@
 """The CUPS rig for backend tests: one private cupsd and one simulated network printer per
 module, a fresh slapd per test (tests/conftest.py's `slapd`), and a fresh queue per test so that
-state messages of one test never leak into the next."""
+state messages of one test never leak into the next.
+
+The cupsd is a stock Debian one (pykota_ldap.testing.cups, profile "debian": Debian's own
+cupsd.conf and cups-files.conf, default policy, peer credentials), whose users are the sample
+organisation's, resolved through NSS in a private mount namespace (pykota_ldap.testing.nss): jobs
+come from real local users who are not root, with `lp` and `cancel` run as them; administration
+is root's, over the domain socket."""
 from __future__ import annotations
 
 import itertools
@@ -11,6 +17,8 @@ import pytest
 
 from pykota_ldap.config import Config
 from pykota_ldap.directory import Directory
+from pykota_ldap.testing import nss
+from pykota_ldap.testing.ci import skip_unless_ci
 from pykota_ldap.testing.cups import Cupsd
 from pykota_ldap.testing.printer import NetworkPrinter, postscript
 
@@ -23,8 +31,15 @@ def cups_home(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def cups(cups_home):
-    with Cupsd(cups_home, retry_interval=1, retry_limit=2) as server:
+def local_users(tmp_path_factory):
+    if not nss.available():
+        skip_unless_ci("the stock Debian cupsd rig needs root and mount namespaces (util-linux)")
+    return nss.sample_users(tmp_path_factory.mktemp("nss"))
+
+
+@pytest.fixture(scope="module")
+def cups(cups_home, local_users):
+    with Cupsd(cups_home, retry_interval=1, retry_limit=2, users=local_users) as server:
         yield server
 
 
@@ -48,20 +63,29 @@ class Rig:
         self.slapd.write_config(self.home, extra_global=text, extra=sections)
         (self.home / "journal").mkdir(exist_ok=True)
 
-    def queue(self, uri: str | None = None, error_policy: str = "abort-job", prefix: str = "q") -> str:
+    def queue(self, uri: str | None = None, error_policy: str = "abort-job", prefix: str = "q",
+              options: dict | None = None) -> str:
         name = f"{prefix}{next(_queues)}"
-        self.cups.add_queue(name, "cupspykota:" + (uri or self.printer.uri), error_policy=error_policy)
+        self.cups.add_queue(name, "cupspykota:" + (uri or self.printer.uri), error_policy=error_policy,
+                            options=options)
         return name
 
     def document(self, pages: int) -> Path:
-        path = self.tmp / f"doc-{pages}.ps"
+        """A PostScript document of `pages` pages that every local user may print."""
+        path = self.cups.document_dir / f"doc-{pages}.ps"
         if not path.exists():
             path.write_bytes(postscript(pages))
+            path.chmod(0o644)
         return path
 
     def print(self, queue: str, pages: int, user: str = "alice", wait: bool = True, **kwargs):
+        """`lp` run by the local user `user` (kwargs: title, copies, options, claim for `-U`)."""
         job = self.cups.lp(queue, self.document(pages), user=user, **kwargs)
         return self.cups.wait_job(queue, job) if wait else job
+
+    def cancel(self, job_id: int, user: str = "alice") -> None:
+        """`cancel` run by the local user `user` (the job's owner, as users cancel their jobs)."""
+        self.cups.cancel(job_id, user=user)
 
     def counter(self, user: str, printer: str) -> int | None:
         out = self.slapd.ldapsearch(f"cn={user}@{printer},ou=UserQuotas,ou=PyKota,dc=example,dc=org",
@@ -79,7 +103,8 @@ class Rig:
     def jobs(self, printer: str | None = None) -> list[dict]:
         flt = f"(&(objectClass=pkJob)(pkPrinterName={printer}))" if printer else "(objectClass=pkJob)"
         out = self.slapd.ldapsearch("ou=Jobs,ou=PyKota,dc=example,dc=org", flt, "pkAction", "pkJobSize",
-                                    "pkJobPrice", "pkUserName", "pkJobId", "pkCopies", "pkMD5Sum")
+                                    "pkJobPrice", "pkUserName", "pkJobId", "pkCopies", "pkMD5Sum", "pkHostName",
+                                    "pkOptions")
         entries, current = [], None
         for line in out.splitlines():
             if line.startswith("dn: cn="):

@@ -182,7 +182,7 @@ def test_job_cancelled_while_printing_is_not_charged(rig):
         while not slow.jobs and time.monotonic() < deadline:
             time.sleep(0.02)
         assert slow.jobs, "the job never reached the printer"
-        rig.cups.run("cancel", "-h", rig.cups.host, str(job_id))
+        rig.cancel(job_id)
         job = rig.cups.wait_job(queue, job_id, timeout=30)
         assert job.state == "canceled"
         time.sleep(1.0)                         # the backend records what happened
@@ -203,7 +203,7 @@ def test_job_cancelled_while_printing_is_not_tried_again(rig):
         deadline = time.monotonic() + 10
         while not slow.jobs and time.monotonic() < deadline:
             time.sleep(0.02)
-        rig.cups.run("cancel", "-h", rig.cups.host, str(job_id))
+        rig.cancel(job_id)
         assert rig.cups.wait_job(queue, job_id, timeout=30).state == "canceled"
         deadline = time.monotonic() + 10
         while not rig.jobs(queue) and time.monotonic() < deadline:

@@ -111,11 +111,12 @@ def test_unknown_user_is_refused_by_default_and_printed_with_policy_allow(rig):
 
 
 def test_kerberos_principal_is_charged_to_the_user(rig):
+    """Under the kerberos policy the job's user is the principal; here local alice names it with -U."""
     queue = rig.queue()
     printers.add_printer(rig.d, queue)
     accounts.attach_user(rig.d, "alice")
     quotas.add_user_quota(rig.d, "alice", queue)
-    assert rig.print(queue, 2, user="alice@EXAMPLE.ORG").state == "completed"
+    assert rig.print(queue, 2, claim="alice@EXAMPLE.ORG").state == "completed"
     assert rig.counter("alice", queue) == 2
 
 

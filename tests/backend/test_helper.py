@@ -15,7 +15,8 @@ from pykota_ldap.testing.printer import NetworkPrinter
 @pytest.fixture
 def helper(rig, cups_home):
     socket_path = cups_home / "cupspykota.sock"
-    process = subprocess.Popen([str(rig.cups.backend_dir / "cupspykota"), "--serve"],
+    # In cupsd's namespace: the helper sees the users cupsd sees, as on a print server.
+    process = subprocess.Popen(rig.cups.as_user([str(rig.cups.backend_dir / "cupspykota"), "--serve"], "root"),
                                env={"PATH": "/usr/bin:/bin", "PYKOTA_HOME": str(cups_home)},
                                stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 15
@@ -92,7 +93,7 @@ def test_job_cancelled_while_printing_through_the_helper_is_recorded_the_same(ri
         deadline = time.monotonic() + 10
         while not slow.jobs and time.monotonic() < deadline:
             time.sleep(0.02)
-        rig.cups.run("cancel", "-h", rig.cups.host, str(job_id))
+        rig.cancel(job_id)
         job = rig.cups.wait_job(queue, job_id, timeout=30)
         assert job.state == "canceled"
         deadline = time.monotonic() + 10

@@ -8,7 +8,7 @@ from pykota_ldap.backend.charge import hardware_pages
 from pykota_ldap.backend.cupsio import parse_options
 from pykota_ldap.backend.discovery import wrap
 from pykota_ldap.backend.flow import _backend_error_policy
-from pykota_ldap.backend.jobinfo import UsageError, inner_uri, normalise_user, uri_host
+from pykota_ldap.backend.jobinfo import UsageError, inner_uri, normalise_user, originating_host, uri_host
 
 
 @pytest.mark.parametrize("device", ["cupspykota:socket://h:9100", "cupspykota:/socket://h:9100",
@@ -29,6 +29,20 @@ def test_uri_errors_and_hosts():
 def test_options():
     parsed = parse_options("a=1 job-billing='Project X' t=\"q r\" e=a\\ b nofoo")
     assert parsed == {"a": "1", "job-billing": "Project X", "t": "q r", "e": "a b", "foo": "false"}
+
+
+# argv[5] as cupsd 2.4 writes it (measured): its own host after the job-uuid it adds, a client's
+# at the client's place before it.
+@pytest.mark.parametrize("options,host", [
+    ("number-up=1 job-uuid=urn:uuid:1 job-originating-host-name=pc12.example.org time-at-creation=1",
+     "pc12.example.org"),
+    ("job-originating-host-name=forged number-up=1 job-uuid=urn:uuid:1 time-at-creation=1", "localhost"),
+    ("job-originating-host-name=forged job-uuid=urn:uuid:1 job-originating-host-name=10.0.0.5", "10.0.0.5"),
+    ("job-originating-host-name=forged number-up=1", "localhost"),
+    ("number-up=1 job-uuid=urn:uuid:1", None),
+])
+def test_the_host_is_the_one_cupsd_wrote(options, host):
+    assert originating_host(options) == host
 
 
 @pytest.mark.parametrize("raw,case,expected", [("alice@EXAMPLE.ORG", "native", "alice"),
