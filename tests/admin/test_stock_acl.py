@@ -38,3 +38,19 @@ def test_a_refusal_by_the_acl_names_the_account_the_attribute_and_the_entry(sh, 
         1, f"pkusers: the service account {SERVICE_DN} may not write mail on uid=alice,{PEOPLE}: "
            "see the ACL (pkdoctor checks it)\n")
     assert attrs(sh, PEOPLE, "(uid=alice)", "mail")[f"uid=alice,{PEOPLE}"] == {"mail": ["alice@example.org"]}
+
+
+def test_more_users_than_debians_size_limit_are_all_listed(sh, slapd):
+    """Debian's frontend olcSizeLimit 500 applies to the service account (it is not the rootdn),
+    to paged searches too: the shipped ACL lifts it for that account, and an answer the server
+    cuts short is an error, never taken for the whole answer."""
+    slapd.ldapadd("".join(f"dn: uid=u{n},{PEOPLE}\nobjectClass: account\nobjectClass: pkAccount\nuid: u{n}\n"
+                          "pkLimitBy: quota\npkBalance: 0\npkLifeTimePaid: 0\npkOverCharge: 1000\n\n"
+                          for n in range(600)))
+    listed = [line for line in sh("pkusers -L").stdout.splitlines() if not line.startswith(" ")]
+    assert len(listed) == 600
+    slapd.ldapmodify("dn: olcDatabase={1}mdb,cn=config\nchangetype: modify\ndelete: olcLimits\n", config=True)
+    result = sh("pkusers -L", ok=False)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith("pkusers: search under ou=People,dc=example,dc=org: the server's size limit cut "
+                                    f"the answer short: the service account {SERVICE_DN} needs no limit")
