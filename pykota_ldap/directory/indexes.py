@@ -20,7 +20,8 @@ from .errors import AccessDenied, DirectoryError, NotFound
 
 # Looked up by pykota-ldap besides its own attributes (entry classes, quota entries by cn, users,
 # memberships); Debian's default database indexes them already, elsewhere they may be missing.
-BASE_INDEXES = {"objectClass": ("eq",), "cn": ("eq",), "uid": ("eq",), "memberUid": ("eq",), "member": ("eq",)}
+BASE_INDEXES: dict[str, tuple[str, ...]] = {"objectClass": ("eq",), "cn": ("eq",), "uid": ("eq",),
+                                             "memberUid": ("eq",), "member": ("eq",)}
 ALIASES = {"equality": "eq", "substr": "sub", "substring": "sub"}
 SUB_PARTS = {"subinitial", "subany", "subfinal"}
 
@@ -37,7 +38,7 @@ class IndexPlan:
 
 def wanted_indexes(ldif_path: Path) -> dict[str, tuple[str, ...]]:
     """{attribute: index types}: BASE_INDEXES and the olcDbIndex lines of the shipped LDIF."""
-    wanted = dict(BASE_INDEXES)
+    wanted: dict[str, tuple[str, ...]] = dict(BASE_INDEXES)
     for line in ldif_path.read_text().splitlines():
         if line.startswith("olcDbIndex:"):
             for attribute, types in _parse(line.split(":", 1)[1]).items():
