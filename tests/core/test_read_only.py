@@ -27,7 +27,7 @@ def test_reads_work(read_only):
 @pytest.mark.parametrize("write", [
     lambda d: d.increment(f"uid=alice,{PEOPLE}", {"pkBalance": 1000}),
     lambda d: d.replace(f"uid=alice,{PEOPLE}", {"description": "rich"}),
-    lambda d: d.add(f"cn=x,ou=Printers,ou=PyKota,dc=example,dc=org", ["pkPrinter"], {"cn": "x"}),
+    lambda d: d.add("cn=x,ou=Printers,ou=PyKota,dc=example,dc=org", ["pkPrinter"], {"cn": "x"}),
     lambda d: d.delete(quotas.user_quota_dn(d, "alice", "hp4")),
     lambda d: accounts.detach_user(d, accounts.get_user(d, "alice")),
 ])
