@@ -162,10 +162,11 @@ PROBE = textwrap.dedent("""
 
 
 def test_no_file_alice_can_read_holds_a_password_that_reads_others_data(service, slapd):
-    """Every file she can read under the usual places (and every process's environment, command
-    line and memory she can open): none holds the service's password, and no credentials found
-    in them (other test runs leave some in /tmp) read bob's data here."""
-    roots = [str(service.home), "/tmp", "/etc", "/run", "/var/spool", "/var/log"]
+    """Every file she can read where the site keeps anything (its config home, the directory's
+    files, /etc, /run, spool and logs; not the rest of /tmp, which other test runs on this
+    machine share), and every process's environment, command line and memory she can open: none
+    holds the service's password, and no credentials found in them read bob's data here."""
+    roots = [str(service.home), str(slapd.dir), "/etc", "/run", "/var/spool", "/var/log"]
     python, env = user_python()
     probe = service.as_user("alice", [*python, "-c", PROBE, *roots], env=env, timeout=300, input=service.password)
     assert probe.returncode == 0, probe.stderr
