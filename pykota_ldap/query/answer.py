@@ -17,6 +17,7 @@ import os
 import pwd
 import resource
 import sys
+import threading
 from typing import Any, NoReturn
 
 from .protocol import QUERY_COMMANDS, ProtocolError, Request, receive_request, send_reply
@@ -66,6 +67,7 @@ def _answer(conn: Any, uid: int, seconds: float) -> int:
     except (ProtocolError, OSError) as exc:
         raise Refused(f"the query service could not read the request: {exc}") from None
     _adopt(fds)
+    _end_with_the_caller(conn)
     try:
         user = pwd.getpwuid(uid)
     except KeyError:
@@ -86,6 +88,21 @@ def _adopt(fds: list[int]) -> None:
     sys.stdin = os.fdopen(0, "r", closefd=False)
     sys.stdout = os.fdopen(1, "w", closefd=False)
     sys.stderr = os.fdopen(2, "w", closefd=False)
+
+
+def _end_with_the_caller(conn: Any) -> None:
+    """A caller that goes away (Ctrl-C, killed) takes its query with it: nothing more is done
+    for nobody. The caller sends nothing after its request, so the connection only ever closes."""
+    def watch() -> None:
+        try:
+            conn.settimeout(None)
+            while conn.recv(1):
+                pass
+        except OSError:
+            pass
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _session(caller: str) -> Any:

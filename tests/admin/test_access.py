@@ -230,7 +230,7 @@ def test_one_user_cannot_take_the_service_from_others(service):
 
 # A query kept waiting after the service took alice's identity (its output goes to a pipe she
 # filled): what can she learn from the process that holds the admin password?
-INSPECT = textwrap.dedent("""
+STUCK_QUERY = textwrap.dedent("""
     import ctypes, json, os, socket, struct, sys, time
     path = sys.argv[1]
     r, w = os.pipe()
@@ -259,6 +259,8 @@ INSPECT = textwrap.dedent("""
                 child = pid, fields["Uid"].split(), fields["Gid"].split()
         time.sleep(0.1)
     pid, uids, gids = child
+""")
+INSPECT = STUCK_QUERY + textwrap.dedent("""
     seen = {"uids": uids, "gids": gids}
     for part in ("environ", "mem", "cmdline", "fd"):
         try:
@@ -282,3 +284,17 @@ def test_the_query_process_is_alices_and_closed_to_her(service):
     assert seen["uids"] == [str(alice.uid)] * 4 and seen["gids"] == [str(alice.gid)] * 4
     assert seen["environ"] == seen["mem"] == seen["fd"] == "Permission denied"
     assert seen["ptrace"] == "Operation not permitted"
+
+
+def test_a_query_whose_caller_went_away_ends(service):
+    python, env = user_python()
+    leave = STUCK_QUERY + textwrap.dedent("""
+        conn.close()
+        deadline = time.time() + 10
+        while os.path.exists(f"/proc/{pid}") and time.time() < deadline:
+            time.sleep(0.05)
+        print(json.dumps(os.path.exists(f"/proc/{pid}")))
+    """)
+    result = service.as_user("alice", [*python, "-c", leave, str(service.socket)], env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) is False
