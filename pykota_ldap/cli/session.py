@@ -51,7 +51,8 @@ def caller_name() -> str:
 def session(admin: bool | None = None, config: Config | None = None) -> Iterator[Session]:
     """pykota.conf (with the admin credentials when readable; admin=True: required, False:
     never used), or the config already read with the same admin, and a connection bound
-    accordingly."""
+    accordingly. admin=None for a caller who is not an admin: the query service runs the
+    command instead, and this process exits with its exit code."""
     ctx = click.get_current_context(silent=True)
     given = ctx.find_object(Session) if ctx is not None else None
     if given is not None:
@@ -72,10 +73,10 @@ def ask_query_service() -> NoReturn:
     """A non-admin's command, run by the query service; exits with its exit code."""
     from ..query.client import QueryServiceDown, ask
     from ..query.protocol import QUERY_COMMANDS
-    ctx = click.get_current_context()
-    name = ctx.find_root().command.name or ""
-    args = ctx.meta.get(ARGUMENTS)
-    if name not in QUERY_COMMANDS or args is None:
+    ctx = click.get_current_context(silent=True)
+    name = (ctx.find_root().command.name if ctx is not None else None) or "this"
+    args = ctx.meta.get(ARGUMENTS) if ctx is not None else None
+    if ctx is None or name not in QUERY_COMMANDS or args is None:
         fail(f"{name} needs the admin credentials ({config_home() / 'pykotadmin.conf'} is missing or not "
              "readable by you)")
     try:

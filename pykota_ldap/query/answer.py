@@ -81,8 +81,12 @@ def _answer(conn: Any, uid: int, seconds: float) -> int:
 
 
 def _adopt(fds: list[int]) -> None:
-    """The caller's 0, 1, 2 become this process's own."""
-    for target, fd in enumerate(fds):
+    """The caller's 0, 1, 2 become this process's own (moved out of the way of 0-2 first)."""
+    import fcntl
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in fds]
+    for fd in fds:
+        os.close(fd)
+    for target, fd in enumerate(high):
         os.dup2(fd, target, inheritable=True)
         os.close(fd)
     sys.stdin = os.fdopen(0, "r", closefd=False)
@@ -91,8 +95,8 @@ def _adopt(fds: list[int]) -> None:
 
 
 def _end_with_the_caller(conn: Any) -> None:
-    """A caller that goes away (Ctrl-C, killed) takes its query with it: nothing more is done
-    for nobody. The caller sends nothing after its request, so the connection only ever closes."""
+    """A caller that goes away (Ctrl-C, killed) takes its query with it. The caller sends nothing
+    after its request, so all the connection can still do is close."""
     def watch() -> None:
         try:
             conn.settimeout(None)

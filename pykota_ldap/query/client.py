@@ -9,6 +9,7 @@ import os
 import socket
 import sys
 
+from ..config import config_home
 from .protocol import ENVIRONMENT, ProtocolError, Request, query_socket_path, receive_reply, send_request
 
 
@@ -25,8 +26,9 @@ def ask(command: str, args: list[str]) -> tuple[int, str]:
             conn.connect(path)
         except (FileNotFoundError, ConnectionRefusedError):
             raise QueryServiceDown(
-                f"only admins use the directory directly, and the query service that answers users is not running "
-                f"({path}): an admin starts it with 'cupspykota --serve'") from None
+                f"only admins (who can read {config_home() / 'pykotadmin.conf'}) use the directory directly, and "
+                f"the query service that answers users is not running ({path}): an admin starts it with "
+                "'cupspykota --serve'") from None
         except OSError as exc:
             raise QueryServiceDown(f"cannot reach the query service ({path}): {exc.strerror}") from None
         for stream in (sys.stdout, sys.stderr):

@@ -121,9 +121,9 @@ def test_alices_environment_does_not_choose_the_configuration(service, tmp_path)
 def test_without_the_service_a_user_is_told_in_one_line(service):
     result = service.command("alice", ["repykota"], env={"PYKOTA_QUERY_SOCKET": "/nonexistent/query.sock"})
     assert (result.returncode, result.stdout) == (1, "")
-    assert result.stderr == ("repykota: only admins use the directory directly, and the query service that answers "
-                             "users is not running (/nonexistent/query.sock): an admin starts it with "
-                             "'cupspykota --serve'\n")
+    assert result.stderr == (f"repykota: only admins (who can read {service.home}/pykotadmin.conf) use the directory "
+                             "directly, and the query service that answers users is not running "
+                             "(/nonexistent/query.sock): an admin starts it with 'cupspykota --serve'\n")
 
 
 # What a hostile user can do without the commands: bind anonymously, bind with any password found
