@@ -223,6 +223,11 @@ class Config:
         else:
             bind_dn = self._main.get("global", "storageuser", fallback="").strip() or None
             password = self._main.get("global", "storageuserpw", fallback="").strip() or None
+            if password and self.path.stat().st_mode & stat.S_IROTH:
+                raise ConfigError(
+                    f"{self.path}: storageuserpw in a file readable by everyone gives every local user the "
+                    f"directory's data of everybody: remove it (users' commands ask the query service of "
+                    f"'cupspykota --serve'), or run 'chmod o-r {self.path}'")
 
         def base_of(key: str, default_rdn: str) -> str:
             return self.get(key) or f"{default_rdn},{base}"

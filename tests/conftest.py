@@ -1,7 +1,10 @@
 """Shared fixtures, all against real slapd servers (pykota_ldap/testing/slapd.py):
 
 - `slapd_server`: one slapd for the whole session, for tests that only read (the served schema);
-- `slapd`: a fresh slapd for each test (schema, indexes, sample organisation), for tests that write;
+- `slapd`: a fresh slapd for each test, for tests that write: the "debian" profile of
+  pykota_ldap/testing/slapd.py (Debian's own cn=config, its ACLs and 500-entry size limit, then
+  the shipped schema, indexes and ACL loaded as the install guide says), and the sample
+  organisation with its service account: the commands and the backend run as on a new server;
 - `pykota_home`, `config`, `directory`: pykota.conf and pykotadmin.conf pointing at that test's
   `slapd` (with $PYKOTA_HOME set to them), the Config read from them, an admin connection.
 """
@@ -23,7 +26,7 @@ def slapd_server():
 
 @pytest.fixture
 def slapd():
-    """A fresh slapd with the schema and the sample organisation, for tests that write."""
+    """A fresh stock Debian slapd with pykota-ldap installed and the sample organisation."""
     with Slapd() as server:
         yield server
 

@@ -51,6 +51,8 @@ def preload() -> None:
 def serve(path: str | None = None) -> int:
     path = path or socket_path()
     preload()
+    from ..query import service as query_service
+    queries = query_service.start()                   # users' own commands: a process of its own
     listener = _listen(path)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)     # children are reaped by the kernel
     stopping = False
@@ -73,6 +75,7 @@ def serve(path: str | None = None) -> int:
                 _fork_job(listener, conn)
             conn.close()
     finally:
+        query_service.stop(queries)
         try:
             os.unlink(path)
         except OSError:

@@ -17,7 +17,7 @@ from ..directory import escaping as esc
 from ..model import Group, Printer, User
 from .command import Command
 from .common import CONTEXT, check_name, fail, read_arg_file, split_names
-from .session import Session
+from .session import ARGUMENTS, Session
 
 T = TypeVar("T")
 
@@ -65,7 +65,9 @@ class PkCommand(Command):
                                         callback=_print_version, help="Show the version and exit."))
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, expand_argument_files(list(args)))
+        expanded = expand_argument_files(list(args))
+        ctx.meta[ARGUMENTS] = list(expanded)       # what a non-admin's command hands over (cli.session)
+        return super().parse_args(ctx, expanded)
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:

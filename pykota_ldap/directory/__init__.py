@@ -9,6 +9,8 @@ from .errors import (
     DirectoryError,
     DirectoryUnavailable,
     NotFound,
+    PermissionDenied,
+    ReadOnly,
     SchemaMissing,
 )
 
@@ -19,4 +21,4 @@ def open_directory(config: Config, admin: bool | None = None) -> Directory:
 
 
 __all__ = ["Directory", "open_directory", "DirectoryError", "DirectoryUnavailable", "NotFound", "AlreadyExists",
-           "AssertionFailed", "AccessDenied", "SchemaMissing"]
+           "AssertionFailed", "AccessDenied", "PermissionDenied", "ReadOnly", "SchemaMissing"]

@@ -7,6 +7,10 @@
 - Counters change only with Modify-Increment (RFC 4525); guarded writes use the Assertion
   control (RFC 4528); writes that matter are read back with the Post-Read control (RFC 4527).
 - Every operation is counted in `operations`, so benchmarks and tests can say what a job costs.
+- A read-only Directory (read_only=True: the users' query service) refuses every write before
+  it is sent, whatever the account could do.
+- The server's size limit never passes for the whole answer: a search cut by it is an error
+  that names the account (the shipped ACL gives the service account no limit).
 """
 from __future__ import annotations
 
@@ -22,8 +26,8 @@ from ldap3.protocol.controls import build_control
 from ldap3.protocol.rfc4527 import post_read_control
 
 from ..config import LDAPSettings
-from .ber import encode_filter
-from .errors import AccessDenied, DirectoryUnavailable, NotFound, error_for
+from .ber import encode_filter, read_tlv
+from .errors import AccessDenied, Attempt, DirectoryUnavailable, NotFound, ReadOnly, account_name, error_for
 from .escaping import dn_value
 from .wire import Wire
 
@@ -102,14 +106,39 @@ def _attributes(raw: Mapping[str, Any]) -> Attributes:
             for name, vals in raw.items()}
 
 
+# The LDAP operations a read-only connection may send (RFC 4511 protocolOp tags): search, unbind, abandon.
+READ_OPERATIONS = frozenset({0x63, 0x42, 0x50})
+
+
+class _ReadOnlyWire(Wire):
+    """The lent socket of a read-only Directory: requests other than reads are refused unsent."""
+
+    def send(self, messages: Sequence[bytes]) -> None:
+        for message in messages:
+            _, content, _ = _tlv(message, 0)
+            _, _, id_end = _tlv(message, content)
+            if message[id_end] not in READ_OPERATIONS:
+                raise ReadOnly("this connection is read-only: a write was refused before it was sent")
+        super().send(messages)
+
+
+def _tlv(data: bytes, pos: int) -> tuple[int, int, int]:
+    found = read_tlv(data, pos)
+    if found is None:
+        raise ReadOnly("this connection is read-only: a request it cannot read was refused")
+    return found
+
+
 class Directory:
     """One bound connection to the first server of `storageserver` that answers."""
 
-    def __init__(self, settings: LDAPSettings):
+    def __init__(self, settings: LDAPSettings, read_only: bool = False):
         self.settings = settings
+        self.read_only = read_only
         self.operations = 0
         self.server_uri: str | None = None
         self._conn: Any = None                # an ldap3.Connection
+        self.account = account_name(settings.bind_dn, settings.is_admin)
 
     # -- connection ----------------------------------------------------------------------------
     def connect(self) -> Directory:
@@ -202,7 +231,7 @@ class Directory:
         if self._conn is None:
             self.connect()
         connection_socket = self._conn.socket
-        wire = Wire(connection_socket)
+        wire = _ReadOnlyWire(connection_socket) if self.read_only else Wire(connection_socket)
         previous_timeout = connection_socket.gettimeout()
         try:
             if timeout is not None:
@@ -228,10 +257,11 @@ class Directory:
             return conn.result, list(conn.response or [])
 
         result, response = self._run(op, retry_safe=True)
-        if result.get("result") not in (0, 4):  # 4: size limit, the caller asked for it
-            if result.get("result") == 32 and scope == BASE:
+        code = result.get("result")
+        if code != 0 and not (code == 4 and size_limit):    # 4: the size limit the caller asked for
+            if code == 32 and scope == BASE:
                 return []
-            raise error_for(result, f"search under {base}")
+            raise error_for(result, self.attempt(f"search under {base}", f"read under {base}"))
         return [(item["dn"], _attributes(item["attributes"])) for item in response
                 if item.get("type") == "searchResEntry"]
 
@@ -248,7 +278,7 @@ class Directory:
 
             result, response = self._run(op, retry_safe=cookie is None)
             if result.get("result") != 0:
-                raise error_for(result, f"search under {base}")
+                raise error_for(result, self.attempt(f"search under {base}", f"read under {base}"))
             for item in response:
                 if item.get("type") == "searchResEntry":
                     yield item["dn"], _attributes(item["attributes"])
@@ -261,8 +291,17 @@ class Directory:
         found = self.search(dn, "(objectClass=*)", attributes, scope=BASE)
         return found[0][1] if found else None
 
+    def attempt(self, what: str, tried: str) -> Attempt:
+        """An operation of this connection, as its error would name it (errors.error_for)."""
+        return Attempt(what, self.account, tried)
+
     # -- writes --------------------------------------------------------------------------------
+    def _writable(self, what: str) -> None:
+        if self.read_only:
+            raise ReadOnly(f"{what}: refused, this connection is read-only")
+
     def add(self, dn: str, object_classes: list[str], attributes: Mapping[str, object]) -> None:
+        self._writable(f"adding {dn}")
         values = present(attributes)
 
         def op(conn: Any) -> dict[str, Any]:
@@ -271,11 +310,12 @@ class Directory:
 
         result = self._run(op, retry_safe=True)
         if result.get("result") != 0:
-            raise error_for(result, f"adding {dn}")
+            raise error_for(result, self.attempt(f"adding {dn}", f"add {dn}"))
 
     def modify(self, dn: str, changes: Changes, assertion: str | None = None,
                read_back: list[str] | None = None, retry_safe: bool = True) -> Attributes:
         """Apply changes {attr: [(MODIFY_*, [values])]}; returns the read-back attributes."""
+        self._writable(f"modifying {dn}")
         controls = []
         if assertion:
             controls.append(assertion_control(assertion))
@@ -288,7 +328,7 @@ class Directory:
 
         result = self._run(op, retry_safe=retry_safe)
         if result.get("result") != 0:
-            raise error_for(result, f"modifying {dn}")
+            raise error_for(result, self.attempt(f"modifying {dn}", f"write {', '.join(changes)} on {dn}"))
         if read_back:
             value = (result.get("controls") or {}).get(POST_READ_OID, {}).get("value", {})
             return _attributes(value.get("result") or {})
@@ -314,13 +354,15 @@ class Directory:
         self.modify(dn, {attribute: [(MODIFY_DELETE, list(values))]})
 
     def delete(self, dn: str) -> None:
+        self._writable(f"deleting {dn}")
+
         def op(conn: Any) -> dict[str, Any]:
             conn.delete(dn, controls=None)
             return dict(conn.result)
 
         result = self._run(op, retry_safe=True)
         if result.get("result") not in (0, 32):
-            raise error_for(result, f"deleting {dn}")
+            raise error_for(result, self.attempt(f"deleting {dn}", f"delete {dn}"))
 
     # -- DN helpers ----------------------------------------------------------------------------
     dn = staticmethod(entry_dn)

@@ -58,7 +58,7 @@ def search_paged_fast(d: Directory, base: str, filter_text: str | bytes, attribu
             wire.send([message])
             entries, done, cookie = _read_page(wire, message_id)
         if done["result"] != 0:
-            raise error_for(done, f"search under {base}")
+            raise error_for(done, d.attempt(f"search under {base}", f"read under {base}"))
         yield from entries
         if not cookie:
             return

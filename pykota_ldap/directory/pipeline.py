@@ -22,7 +22,7 @@ from typing import Any, Mapping
 from ..config import LDAPSettings
 from .ber import add_request, control, delete_request, encode_filter, modify_request, parse_response
 from .core import ASSERTION_OID, Changes, Directory, entry_dn, present, replace_changes
-from .errors import DirectoryError, error_for
+from .errors import Attempt, DirectoryError, error_for
 from .wire import Wire
 
 # Requests sent ahead of their answers on one connection. Each write is then bound by the server's
@@ -39,15 +39,16 @@ class PipelinedWrites:
     def __init__(self, directory: Directory):
         self.settings: LDAPSettings = directory.settings
         self._target = directory
-        self._requests: list[tuple[bytes, list[bytes], str]] = []   # (operation, controls, what)
+        self._requests: list[tuple[bytes, list[bytes], Attempt]] = []   # (operation, controls, what)
 
     def add(self, dn: str, object_classes: list[str], attributes: Mapping[str, object]) -> None:
         operation = add_request(dn, {"objectClass": object_classes, **present(attributes)})
-        self._requests.append((operation, [], f"adding {dn}"))
+        self._requests.append((operation, [], self._target.attempt(f"adding {dn}", f"add {dn}")))
 
     def modify(self, dn: str, changes: Changes, assertion: str | None = None) -> None:
         controls = [_assertion_control(assertion)] if assertion else []
-        self._requests.append((modify_request(dn, changes), controls, f"modifying {dn}"))
+        tried = f"write {', '.join(changes)} on {dn}"
+        self._requests.append((modify_request(dn, changes), controls, self._target.attempt(f"modifying {dn}", tried)))
 
     def replace(self, dn: str, values: Mapping[str, object], assertion: str | None = None) -> None:
         changes = replace_changes(values)
@@ -55,7 +56,7 @@ class PipelinedWrites:
             self.modify(dn, changes, assertion=assertion)
 
     def delete(self, dn: str) -> None:
-        self._requests.append((delete_request(dn), [], f"deleting {dn}"))
+        self._requests.append((delete_request(dn), [], self._target.attempt(f"deleting {dn}", f"delete {dn}")))
 
     def __len__(self) -> int:
         return len(self._requests)
@@ -79,7 +80,7 @@ def _assertion_control(filter_text: str) -> bytes:
     return control(ASSERTION_OID, True, encode_filter(filter_text))
 
 
-def _outcome(answer: dict[str, Any], what: str) -> DirectoryError | None:
+def _outcome(answer: dict[str, Any], what: Attempt) -> DirectoryError | None:
     if answer["result"] == 0 or (answer["result"] == 32 and answer["tag"] == DELETE_RESPONSE):
         return None
     return error_for(answer, what)

@@ -2,8 +2,14 @@
 
 Like python-ldap's slapdtest: a real slapd per instance, in a short temporary directory (the
 ldapi socket path must stay under 108 bytes), on a free loopback port, cn=config built with
-slapadd from LDIF, run in the foreground with `-d 0` so it stays our child. The pykota-ldap
-schema and indexes are then loaded over ldapi exactly as an admin loads them in production.
+slapadd from LDIF, run in the foreground with `-d 0` so it stays our child. Two profiles:
+
+- "debian" (the default): cn=config is the one Debian's slapd package makes, from its own
+  /usr/share/slapd/slapd.init.ldif (its ACLs, with `to * by * read` last, its indexes, its
+  500-entry size limit), and the pykota-ldap schema, indexes and ACL are loaded over ldapi
+  exactly as README's "Installing into an existing OpenLDAP" says. What a new admin gets.
+- "permissive": everything readable, the service account writes everything, no size limit; for
+  the benchmarks (their numbers stay comparable) and tests that say why they need it.
 
 Knobs (environment): SLAPD (path of slapd), PYKOTA_TEST_TMP (parent of instance dirs, default
 /tmp), PYKOTA_SLAPD_DEBUG=1 (slapd logs to <dir>/slapd.log).
@@ -28,10 +34,12 @@ ADMIN_DN = f"cn=admin,{SUFFIX}"
 ADMIN_PW = "secret"
 SERVICE_DN = f"cn=pykota,ou=PyKota,{SUFFIX}"
 SERVICE_PW = "pykota-service"
-READER_DN = f"cn=pykota-reader,ou=PyKota,{SUFFIX}"
-READER_PW = "pykota-reader"
 
-_CONFIG = """\
+DEBIAN = "debian"
+PERMISSIVE = "permissive"
+DEBIAN_INIT_LDIF = Path("/usr/share/slapd/slapd.init.ldif")
+
+_PERMISSIVE_CONFIG = """\
 dn: cn=config
 objectClass: olcGlobal
 cn: config
@@ -90,6 +98,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def debian_config(folder: Path, loglevel: str) -> str:
+    """Debian's initial cn=config for this instance: its paths moved into `folder`, and the local
+    root it trusts over ldapi (uid 0) made the uid running the tests."""
+    if not DEBIAN_INIT_LDIF.exists():
+        raise RuntimeError(f"{DEBIAN_INIT_LDIF} not found: install Debian's slapd package (see README)")
+    text = DEBIAN_INIT_LDIF.read_text()
+    hashed = subprocess.run(["slappasswd", "-s", ADMIN_PW], capture_output=True, text=True, check=True).stdout.strip()
+    for old, new in {"@SUFFIX@": SUFFIX, "@PASSWORD@": hashed,
+                     "/var/run/slapd/slapd.pid": f"{folder}/slapd.pid",
+                     "/var/run/slapd/slapd.args": f"{folder}/slapd.args",
+                     "/var/lib/ldap": f"{folder}/db",
+                     "gidNumber=0+uidNumber=0,": f"gidNumber={os.getgid()}+uidNumber={os.getuid()},",
+                     "olcLogLevel: none": f"olcLogLevel: {loglevel}"}.items():
+        if old not in text:
+            raise RuntimeError(f"{DEBIAN_INIT_LDIF} has no {old!r}: the rig must follow Debian's new layout")
+        text = text.replace(old, new)
+    return text
+
+
 def _find_slapd() -> str:
     found = os.environ.get("SLAPD") or shutil.which("slapd") or "/usr/sbin/slapd"
     if not Path(found).exists():
@@ -100,7 +127,10 @@ def _find_slapd() -> str:
 class Slapd(Rig):
     """One slapd instance. Use as a context manager, or start() / stop()."""
 
-    def __init__(self, load_schema: bool = True, sample_data: bool = True):
+    def __init__(self, load_schema: bool = True, sample_data: bool = True, profile: str = DEBIAN):
+        if profile not in (DEBIAN, PERMISSIVE):
+            raise ValueError(f"unknown slapd profile {profile!r}")
+        self.profile = profile
         self.load_schema_on_start = load_schema
         self.sample_data = sample_data
         parent = os.environ.get("PYKOTA_TEST_TMP", "/tmp")
@@ -118,17 +148,27 @@ class Slapd(Rig):
     def _start(self) -> None:
         (self.dir / "slapd.d").mkdir()
         (self.dir / "db").mkdir()
-        debug = os.environ.get("PYKOTA_SLAPD_DEBUG") == "1"
-        config = _CONFIG.format(d=self.dir, pw=ADMIN_PW, gid=os.getgid(), uid=os.getuid(), suffix=SUFFIX,
-                                admin=ADMIN_DN, service=SERVICE_DN, loglevel="stats" if debug else "none")
+        loglevel = "stats" if os.environ.get("PYKOTA_SLAPD_DEBUG") == "1" else "none"
+        if self.profile == DEBIAN:
+            config = debian_config(self.dir, loglevel)
+        else:
+            config = _PERMISSIVE_CONFIG.format(d=self.dir, pw=ADMIN_PW, gid=os.getgid(), uid=os.getuid(),
+                                               suffix=SUFFIX, admin=ADMIN_DN, service=SERVICE_DN, loglevel=loglevel)
         (self.dir / "config.ldif").write_text(config)
         self._run(["slapadd", "-n0", "-F", str(self.dir / "slapd.d"), "-l", str(self.dir / "config.ldif")])
         self._launch()
         if self.load_schema_on_start:
-            self.ldapadd(schema_path("pykota-ldap.ldif"), config=True)
-            self.ldapmodify(schema_path("pykota-ldap-indexes.ldif"), config=True)
+            self.install_pykota_ldap()
         if self.sample_data:
             self.ldapadd(schema_path("sample-organisation.ldif"))
+
+    def install_pykota_ldap(self) -> None:
+        """The schema, then (debian) the indexes and the ACL, the way the README's install guide
+        has an admin load them; the permissive profile has its own rules and takes the indexes."""
+        self.ldapadd(schema_path("pykota-ldap.ldif"), config=True)        # = pkschema install
+        self.ldapmodify(schema_path("pykota-ldap-indexes.ldif"), config=True)
+        if self.profile == DEBIAN:
+            self.ldapmodify(schema_path("pykota-ldap-acl.ldif"), config=True)
 
     def _wait_ready(self, timeout: float = 10.0) -> None:
         assert self.process is not None
@@ -200,12 +240,12 @@ class Slapd(Rig):
 
     # -- configuration for the commands ------------------------------------------------------------
     def write_config(self, home: Path | str, extra_global: str = "", extra: str = "") -> Path:
-        """pykota.conf + pykotadmin.conf (born 0600, never readable by others) pointing at this server."""
+        """pykota.conf (no password in it: readable by everyone) + pykotadmin.conf (born 0600, never readable by others)
+        pointing at this server."""
         home = Path(home)
         home.mkdir(parents=True, exist_ok=True)
         (home / "pykota.conf").write_text(
-            f"[global]\nstorageserver: {self.uri}\nstoragename: {SUFFIX}\n"
-            f"storageuser: {READER_DN}\nstorageuserpw: {READER_PW}\n{extra_global}\n{extra}")
+            f"[global]\nstorageserver: {self.uri}\nstoragename: {SUFFIX}\n{extra_global}\n{extra}")
         write_private(home / "pykotadmin.conf",
                       f"[global]\nstorageadmin: {SERVICE_DN}\nstorageadminpw: {SERVICE_PW}\n".encode())
         return home

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from pykota_ldap.directory import accounts
+from pykota_ldap.schema_files import schema_path
 
 from .test_seed import attrs
 
@@ -116,6 +117,7 @@ def test_add_with_name_slash_email(sh):
 
 
 def test_newuser_below_creates_the_entry(slapd, tmp_path, monkeypatch):
+    slapd.ldapmodify(schema_path("pykota-ldap-acl-below.ldif"), config=True)      # as the ACL's guide says
     home = slapd.write_config(tmp_path / "etc", extra_global="newuser: below\nnewgroup: below")
     monkeypatch.setenv("PYKOTA_HOME", str(home))
     from .conftest import Shell

@@ -80,3 +80,19 @@ def test_tls_keys(tmp_path):
     assert settings.start_tls and settings.ca_file is None
     with pytest.raises(ConfigError, match="cacert: expected a readable CA certificate file"):
         Config(write(tmp_path, BASE + "cacert: /nonexistent/ca.pem\n")).ldap(admin=False)
+
+
+def test_a_reader_password_readable_by_everyone_is_refused_for_use(tmp_path):
+    """Anyone who can read it reads everybody's data with it: users' commands ask the query
+    service instead, so the password is refused while the file is open to all."""
+    home = write(tmp_path, BASE + "storageuser: cn=reports,dc=example,dc=org\nstorageuserpw: s3cret\n",
+                 "[global]\nstorageadmin: cn=a\nstorageadminpw: pw\n")
+    (home / "pykota.conf").chmod(0o644)
+    with pytest.raises(ConfigError) as refused:
+        Config(home).ldap(admin=False)
+    message = str(refused.value)
+    assert message.startswith(f"{home / 'pykota.conf'}: storageuserpw in a file readable by everyone")
+    assert f"chmod o-r {home / 'pykota.conf'}" in message and "\n" not in message
+    assert Config(home).ldap(admin=True).bind_dn == "cn=a"                 # the admin's bind does not use it
+    (home / "pykota.conf").chmod(0o640)
+    assert Config(home).ldap(admin=False).bind_password == "s3cret"

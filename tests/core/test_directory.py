@@ -16,6 +16,7 @@ from pykota_ldap.directory import (
     printers,
     quotas,
 )
+from pykota_ldap.schema_files import schema_path
 from pykota_ldap.testing.slapd import free_port
 
 HOSTILE = ["*)(uid=*", "a,b=c+d", "\\", " lead", "#hash", "trail ", "é ü ß 漢字", "x)(|(objectClass=*"]
@@ -121,6 +122,7 @@ def test_detach_keeps_the_organisation_entry(directory, slapd):
 
 
 def test_newuser_below_creates_an_entry(slapd, tmp_path):
+    slapd.ldapmodify(schema_path("pykota-ldap-acl-below.ldif"), config=True)      # as the ACL's guide says
     home = slapd.write_config(tmp_path, extra_global="newuser: below\nnewgroup: below\n")
     d = Directory(Config(home).ldap(admin=True)).connect()
     user = accounts.attach_user(d, "visitor")
