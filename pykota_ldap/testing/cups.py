@@ -120,7 +120,8 @@ class Cupsd(Rig):
     """One private cupsd. Use as a context manager, or start() / stop()."""
 
     def __init__(self, pykota_home: str | os.PathLike | None = None, retry_interval: int = 5,
-                 retry_limit: int = 5, loglevel: str = "debug", python: str | None = None):
+                 retry_limit: int = 5, loglevel: str = "debug", python: str | None = None, extra_conf: str = ""):
+        """extra_conf: lines added to cupsd.conf (e.g. DirtyCleanInterval 0: state on disk at once)."""
         parent = os.environ.get("PYKOTA_TEST_TMP", "/tmp")
         self.dir = Path(tempfile.mkdtemp(prefix="pkc", dir=parent))
         os.chmod(self.dir, 0o755)
@@ -129,6 +130,7 @@ class Cupsd(Rig):
         self.pykota_home = Path(pykota_home) if pykota_home else None
         self.retry_interval, self.retry_limit, self.loglevel = retry_interval, retry_limit, loglevel
         self.python = python or sys.executable
+        self.extra_conf = extra_conf
         self.process: subprocess.Popen | None = None
         self.backend_dir = self.dir / "serverbin" / "backend"
 
@@ -150,7 +152,7 @@ class Cupsd(Rig):
         (d / "etc" / "cups-files.conf").write_text(CUPS_FILES.format(d=d, setenv=setenv))
         (d / "etc" / "cupsd.conf").write_text(CUPSD_CONF.format(d=d, port=self.port, loglevel=self.loglevel,
                                                               retry_interval=self.retry_interval,
-                                                              retry_limit=self.retry_limit))
+                                                              retry_limit=self.retry_limit) + self.extra_conf)
         (d / "job-attrs.test").write_text(JOB_ATTRS_TEST)
         (d / "printer-attrs.test").write_text(PRINTER_ATTRS_TEST)
         for sub in ("serverbin", "serverbin/backend"):
