@@ -158,3 +158,21 @@ def test_filter_metacharacters_match_nothing_more(sh, name):
     sh("pkusers -a jerome toto")
     result = sh(f"pkusers -L '{name}'", ok=False)
     assert result.exit_code == 1 and result.stdout == ""
+
+
+def test_delete_a_balance_user_who_has_printed(sh, admin_directory):
+    """The user entry holds the marks of the charges applied to it (pkAppliedCharge, allowed by
+    pkAccount): they go with pkAccount, in the same modify, after the quota entries."""
+    from datetime import datetime, timezone
+
+    from .conftest import charge
+    sh("pkprinters -a -p 0.10 hp4")
+    sh("pkusers -a -l balance -b 10 jerome")
+    sh("edpykota -a jerome -P hp4")
+    charge(admin_directory, "jerome", "hp4", 3, datetime.now(timezone.utc), price=300)
+    assert "pkAppliedCharge" in user(sh, "jerome")
+    sh("pkusers -d jerome")
+    entry = user(sh, "jerome")
+    assert "pkAccount" not in entry["objectClass"]
+    assert not {"pkAppliedCharge", "pkBalance", "pkLimitBy"} & set(entry)
+    assert sh.search("ou=UserQuotas,ou=PyKota,dc=example,dc=org", "(pkUserName=jerome)", "dn") == ""
