@@ -1,9 +1,12 @@
-"""One job: spool, precount, decide (waiting for the directory if needed), print; then
-charge.settle counts the pages and charges them.
+"""One job: spool, precount, decide (waiting for the directory if needed), reserve (strict),
+print; then charge.settle counts the pages and charges them.
 
 `run(argv)` is the job as CUPS sees it, the same in the backend process and in the resident
 helper's child (server.py): the SIGTERM handler follows the job's phase (state.JobState) and
 every path ends in an exit code (exits.BackendExit, or the real backend's own when it failed).
+From the decision on, the job's journal record (journal.py) says what the directory must still
+receive if the job stops there; every path that does not print gives any reservation back and
+records why (cancelled, cupsd gone, journal unwritable), and nothing prints once cupsd is gone.
 Only light modules are imported before the page count is forked off: the LDAP client (ldap3)
 and the decision are imported while the child counts.
 """
@@ -22,25 +25,28 @@ from .cupsio import one_line
 from .exits import BackendExit, guarded
 from .job import Decided, Setup
 from .jobinfo import JobInfo, UsageError, from_argv
-from .state import Cancelled, JobState, Phase, Retry
+from .places import spool_dir
+from .state import Cancelled, JobState, Orphaned, Phase, Retry
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ..config import Config
     from ..directory import Directory
+    from ..model import Action
     from .decide import Verdict
     from .precount import Precount
     from .run import RunResult
 
 
-def run(argv: list[str]) -> int:
-    """The job as CUPS runs it, in the backend process or in the resident helper's child."""
-    return guarded(_run_with_signals, argv)
+def run(argv: list[str], cupsd: tuple[int, int] | None = None) -> int:
+    """The job as CUPS runs it, in the backend process or in the resident helper's child
+    (cupsd: the backend process cupsd started and cupsd's pid, when the job was handed over)."""
+    state = JobState(cupsd)
+    return guarded(lambda args: _run_with_signals(args, state), argv)
 
 
-def _run_with_signals(argv: list[str]) -> int:
-    state = JobState()
+def _run_with_signals(argv: list[str], state: JobState) -> int:
     try:
         signal.signal(signal.SIGTERM, state.on_sigterm)
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
@@ -55,10 +61,7 @@ def run_job(argv: list[str], state: JobState) -> int:
     if ready is None:
         return BackendExit.STOP
     setup, job = ready
-    workdir = setup.config.get("directory", None, job.printer) or os.environ.get("TMPDIR")
-    if workdir and not os.access(workdir, os.W_OK):
-        workdir = None
-    job.spool(workdir)
+    job.spool(spool_dir([setup.config.get("directory", None, job.printer), os.environ.get("TMPDIR")]))
     counting = None
     try:
         if job.size_bytes == 0:
@@ -68,13 +71,10 @@ def run_job(argv: list[str], state: JobState) -> int:
         # parallelcount, in a child process while this one loads the LDAP client and connects.
         from .precount import Precount
         counting = Precount(job.data_path, setup.pdl_timeout, fork=setup.parallel_count)
-        decided = _decide(setup, job, counting)
+        decided = _decide(setup, job, counting, state)
         if isinstance(decided, int):
             return decided
-        if not decided.verdict.prints:
-            return _refuse(decided)
-        _before_printing(decided)
-        return _print_and_charge(decided, state)
+        return _after_decision(decided, state)
     finally:
         if counting is not None:
             counting.abandon()
@@ -116,17 +116,19 @@ def _prepare(argv: list[str]) -> tuple[Setup, JobInfo] | None:
     return replace(setup, backend=path), job
 
 
-def _decide(setup: Setup, job: JobInfo, counting: Precount) -> Decided | int:
+def _decide(setup: Setup, job: JobInfo, counting: Precount, state: JobState) -> Decided | int:
     """The directory's verdict (waiting `directorywait` for it), or the exit code when there is none."""
     from ..config import ConfigError
     from ..directory import DirectoryError
+    from .journal import JobJournal, journal_dir
     from .precount import PrecountError
 
     def size_of() -> int:
         return _precomputed_pages(setup, job, counting)
 
     try:
-        d, verdict, size = _connect_and_decide(setup.config, job, size_of, time.monotonic() + setup.directory_wait)
+        d, verdict, size = _connect_and_decide(setup.config, job, size_of, time.monotonic() + setup.directory_wait,
+                                               state)
     except PrecountError as exc:
         cupsio.error(f"job {job.job_id} refused: its pages cannot be counted ({exc})")
         return BackendExit.CANCEL
@@ -134,14 +136,18 @@ def _decide(setup: Setup, job: JobInfo, counting: Precount) -> Decided | int:
         cupsio.warning(f"directory still unreachable after {setup.directory_wait:.0f} s: job {job.job_id} "
                        f"will be tried again")
         return BackendExit.RETRY_CURRENT
+    except Orphaned:
+        cupsio.info(f"cupsd is gone: job {job.job_id} not printed by this process (the new cupsd runs it)")
+        return BackendExit.OK
     except DirectoryError as exc:                 # refused bind, schema missing, ...
         cupsio.error(f"directory: {one_line(exc)}")
         return BackendExit.STOP
     except ConfigError as exc:
         cupsio.error(f"configuration: {one_line(exc)}")
         return BackendExit.STOP
-    name = f"{job.printer}-{job.job_id}-{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
-    return Decided(setup, job, d, verdict, size, name)
+    date = datetime.now(timezone.utc)
+    name = f"{job.printer}-{job.job_id}-{date:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+    return Decided(setup, job, d, verdict, size, name, date, JobJournal(journal_dir(setup.config), name))
 
 
 def _precomputed_pages(setup: Setup, job: JobInfo, counting: Precount) -> int:
@@ -157,8 +163,9 @@ def _precomputed_pages(setup: Setup, job: JobInfo, counting: Precount) -> int:
 
 
 def _connect_and_decide(config: Config, job: JobInfo, size_of: Callable[[], int],
-                        deadline: float) -> tuple[Directory, Verdict, int]:
-    """(directory, verdict, size); waits for an unreachable directory until `deadline`, then Retry."""
+                        deadline: float, state: JobState) -> tuple[Directory, Verdict, int]:
+    """(directory, verdict, size); waits for an unreachable directory until `deadline`, then
+    Retry; Orphaned as soon as cupsd is gone."""
     from ..directory import Directory, DirectoryUnavailable
     from .decide import decide
 
@@ -179,6 +186,8 @@ def _connect_and_decide(config: Config, job: JobInfo, size_of: Callable[[], int]
             if not told:
                 cupsio.warning(f"directory unreachable, job {job.job_id} kept until it answers: {one_line(exc)}")
                 told = True
+            if state.cupsd_gone():
+                raise Orphaned() from None
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise Retry() from None
@@ -187,28 +196,91 @@ def _connect_and_decide(config: Config, job: JobInfo, size_of: Callable[[], int]
 
 
 def _replay_journal(config: Config, d: Directory) -> None:
-    """Charges kept on disk while the directory was away go first (a few per job)."""
-    from .journal import journal_dir, replay
+    """Records kept on disk while the directory was away, or left by jobs that died, go first
+    (a few per job). Nothing in the journal may stop this job."""
+    from ..directory import DirectoryUnavailable
+    from .journal import journal_dir
+    from .replay import replay
     try:
         report = replay(d, journal_dir(config), limit=50)
-    except OSError as exc:
-        cupsio.debug(f"journal not readable: {exc}")
+    except DirectoryUnavailable:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        cupsio.warning(f"journal not replayed: {type(exc).__name__}: {one_line(exc)}")
         return
-    if report.applied or report.already:
+    if report.applied or report.already or report.failed or report.waiting:
         cupsio.info(f"journal: {report}")
+    for line in report.errors:
+        cupsio.error(f"journal: {line}")
+
+
+def _after_decision(decided: Decided, state: JobState) -> int:
+    """Reserve (strict), then refuse or print. A job that stops before printing is recorded as
+    such, its reservation given back."""
+    from ..directory import DirectoryError, DirectoryUnavailable
+    from ..model import Action
+    from .journal import JournalError
+    from .reserve import reserve
+    job = decided.job
+    try:
+        try:
+            reserve(decided)
+        except DirectoryUnavailable as exc:       # the answer may be lost: R0 gives back whatever was counted
+            cupsio.warning(f"directory lost while job {job.job_id} was admitted ({one_line(exc)}); it will be tried "
+                           "again")
+            return BackendExit.RETRY_CURRENT
+        except DirectoryError as exc:
+            cupsio.error(f"directory: {one_line(exc)}")
+            _not_printed(decided, state, Action.PROBLEM)
+            return BackendExit.STOP
+        if not decided.verdict.prints:
+            return _refuse(decided)
+        _before_printing(decided)
+        return _print_and_charge(decided, state)
+    except Cancelled:
+        cupsio.info(f"job {job.job_id} cancelled before printing")
+        _not_printed(decided, state, Action.CANCEL)
+        return BackendExit.OK
+    except Orphaned:
+        cupsio.info(f"cupsd is gone: job {job.job_id} not printed by this process (the new cupsd runs it)")
+        _not_printed(decided, state, Action.CANCEL)
+        return BackendExit.OK
+    except JournalError as exc:
+        cupsio.error(f"{exc}; job {job.job_id} held rather than printed uncharged: make room or fix the journal "
+                     "directory, then release the job")
+        _not_printed(decided, state, Action.PROBLEM)
+        return BackendExit.HOLD
+    finally:
+        decided.journal.close()
+        _close(decided.directory)
+
+
+def _not_printed(decided: Decided, state: JobState, action: Action) -> None:
+    """A job stopped before printing: nothing counted, any reservation given back, the history
+    says so. On a new connection: the job's own may have been cut in the middle of an operation."""
+    from ..directory import Directory
+    from .charge import conclude, give_back
+    state.finishing = True
+    if not decided.verdict.record:
+        return
+    _close(decided.directory)
+    fresh = replace(decided, directory=Directory(decided.setup.config.ldap(admin=True)))
+    try:
+        conclude(fresh, give_back(fresh, action), printed=False)
+    finally:
+        _close(fresh.directory)
 
 
 def _refuse(decided: Decided) -> int:
-    """Nothing reaches the printer: the history says why, CUPS cancels the job."""
-    from ..model import Charge
-    from .charge import apply, history_entry
+    """Nothing reaches the printer: the history says why (any reservation given back), CUPS
+    cancels the job."""
+    from .charge import conclude, give_back
     from .notify import tell
     job, verdict = decided.job, decided.verdict
     if verdict.record:
-        apply(decided, Charge(decided.name, history_entry(decided, verdict.action)))    # the entry only
+        conclude(decided, give_back(decided, verdict.action), printed=False)
     cupsio.error(f"job {job.job_id} of {job.user} refused: {verdict.reason}")
     tell(decided.setup.config, job, verdict.action, verdict.reason, _email(verdict))
-    _close(decided.directory)
     return BackendExit.CANCEL
 
 
@@ -226,12 +298,25 @@ def _before_printing(decided: Decided) -> None:
 
 
 def _print_and_charge(decided: Decided, state: JobState) -> int:
-    from .charge import settle
+    """The device lock and the counter before (hardware accounting), the last check that cupsd is
+    still there, R1 (charge the precount: data may now reach the printer), the real backend, and
+    the charge."""
+    from .charge import charge_of, settle
+    setup, verdict = decided.setup, decided.verdict
     counter = None
-    if decided.setup.accounter.kind == "snmp" and decided.verdict.record:
-        from .hardware import open_counter
-        counter = open_counter(decided.setup.config, decided.job, decided.setup.accounter)
-    result = _print(decided.setup, decided.job, state)
+    try:
+        if setup.accounter.kind == "snmp" and verdict.record:
+            from .hardware import open_counter
+            counter = open_counter(setup.config, decided.job, setup.accounter)
+        if state.cupsd_gone():
+            raise Orphaned()
+        if verdict.record:
+            decided.journal.record(charge_of(decided, verdict.action, decided.size))
+        result = _print(setup, decided.job, state)
+    except BaseException:
+        if counter is not None:
+            counter.close()
+        raise
     # Whatever goes wrong from here, a printed job must not go back to CUPS as failed (it would
     # be printed again): exit 0 with the reason.
     try:
@@ -245,7 +330,6 @@ def _print_and_charge(decided: Decided, state: JobState) -> int:
         cupsio.error(f"job {decided.job.job_id} printed, but its accounting failed: {type(exc).__name__}: {exc}")
         return BackendExit.OK
     finally:
-        _close(decided.directory)
         cupsio.debug(f"job {decided.job.job_id}: {decided.directory.operations} LDAP operations")
 
 
@@ -255,6 +339,8 @@ def _print(setup: Setup, job: JobInfo, state: JobState) -> RunResult:
     runner = Runner()
     state.stop_backend = runner.terminate
     state.phase = Phase.PRINTING
+    if state.cancelled:                 # between R1 and here: the backend is not started
+        runner.terminate()
     attempt = 0
     while True:
         result = runner.run(job, setup.backend)
