@@ -52,6 +52,23 @@ def test_a_reservation_given_back_once_and_a_charge_where_none_was_made(director
     assert _counter(directory) == (2, 2)
 
 
+def test_a_give_back_cut_off_half_way_is_finished_once(directory):
+    printers.add_printer(directory, "lab")
+    printers.add_printer(directory, "floor")
+    accounts.attach_user(directory, "alice")
+    lab, floor = (quotas.add_user_quota(directory, "alice", p, hard=10) for p in ("lab", "floor"))
+    job = _job(action="CANCEL")
+    for quota in (lab, floor):
+        history.reserve(directory, quota.dn, {"pkPageCounter": 4}, "(pkPageCounter<=6)",
+                        history.charge_mark(job, "lab-5-e"))
+    reserved = {lab.dn: 4, floor.dn: 4}
+    cut = Charge("lab-5-e", job, quota_dns=(lab.dn,), reserved_pages=reserved)   # stopped after the first entry
+    history.charge_job(directory, cut)
+    whole = Charge("lab-5-e", job, quota_dns=(lab.dn, floor.dn), reserved_pages=reserved)
+    assert not history.charge_job(directory, whole)                               # the history entry was there
+    assert [quotas.user_quotas(directory, "alice", [p])[p].page_counter for p in ("lab", "floor")] == [0, 0]
+
+
 def test_a_strict_balance_charge_bills_the_whole_price(directory):
     user = accounts.attach_user(directory, "alice", limit_by="balance", balance=1000)
     code = history.add_billing_code(directory, "projet")

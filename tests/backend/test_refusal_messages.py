@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pykota_ldap.directory import quotas
 
+from .conftest import run_backend
 from .waiting import history, managed
 
 
@@ -49,3 +50,23 @@ def test_refusing_an_unknown_user_leaves_a_history_entry(rig):
     assert denied.state == "canceled" and "quidam" in denied.message
     assert history(rig, queue) == [("DENY", "0")]
     assert [j["pkUserName"] for j in rig.jobs(queue)] == ["quidam"]
+
+
+def test_a_refusal_whose_entry_waits_for_the_directory_says_so(rig, cups_home):
+    """askconfirmation answers CANCEL and the directory goes away at that moment: the refusal's
+    history entry waits in the journal, and CUPS is told it was never printed."""
+    queue = rig.queue()
+    managed(rig, queue)
+    rig.configure(**{queue: f"askconfirmation: sh -c 'kill {rig.slapd.process.pid}; echo CANCEL'"})
+    rig.d.close()
+    try:
+        job = rig.print(queue, 1)
+        log = rig.log(job.id)
+    finally:
+        rig.slapd.restart()
+    assert job.state == "canceled"
+    assert "directory lost before printing" in log and "history entry of job" in log, log[-1500:]
+    assert "after printing" not in log
+    done = run_backend(rig.cups, "--replay", env={"PYKOTA_HOME": str(cups_home), "PATH": "/usr/bin:/bin"})
+    assert "1 applied" in done.stdout, done.stderr
+    assert history(rig, queue) == [("CANCEL", "0")]
