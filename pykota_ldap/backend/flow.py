@@ -210,8 +210,9 @@ def _replay_journal(config: Config, d: Directory) -> None:
         return
     if report.applied or report.already or report.failed or report.waiting:
         cupsio.info(f"journal: {report}")
-    for line in report.errors:
-        cupsio.error(f"journal: {line}")
+    if report.errors:                  # one line: a record waiting for the ACL comes up at every job
+        more = f" (and {len(report.errors) - 1} more: cupspykota --replay lists them)" if len(report.errors) > 1 else ""
+        cupsio.warning(f"journal: {report.errors[0]}{more}")
 
 
 def _after_decision(decided: Decided, state: JobState) -> int:
@@ -339,8 +340,6 @@ def _print(setup: Setup, job: JobInfo, state: JobState) -> RunResult:
     runner = Runner()
     state.stop_backend = runner.terminate
     state.phase = Phase.PRINTING
-    if state.cancelled:                 # between R1 and here: the backend is not started
-        runner.terminate()
     attempt = 0
     while True:
         result = runner.run(job, setup.backend)
