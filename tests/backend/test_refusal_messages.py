@@ -2,7 +2,7 @@
 laxist, the usage before it. Every refusal leaves a history entry, unknown users' too."""
 from __future__ import annotations
 
-from pykota_ldap.directory import quotas
+from pykota_ldap.directory import accounts, printers, quotas
 
 from .conftest import run_backend
 from .waiting import history, managed
@@ -70,3 +70,15 @@ def test_a_refusal_whose_entry_waits_for_the_directory_says_so(rig, cups_home):
     done = run_backend(rig.cups, "--replay", env={"PYKOTA_HOME": str(cups_home), "PATH": "/usr/bin:/bin"})
     assert "1 applied" in done.stdout, done.stderr
     assert history(rig, queue) == [("CANCEL", "0")]
+
+
+def test_a_strict_balance_job_bills_its_whole_price_to_its_billing_code(rig):
+    rig.configure("enforcement: strict\n")
+    queue = rig.queue()
+    printers.add_printer(rig.d, queue, price_per_page=100)
+    accounts.attach_user(rig.d, "bob", limit_by="balance", balance=1000)
+    assert rig.print(queue, 3, user="bob", options={"job-billing": "PROJ7"}).state == "completed"
+    assert rig.balance("bob") == 700
+    code = rig.slapd.ldapsearch("cn=PROJ7,ou=BillingCodes,ou=PyKota,dc=example,dc=org", "(objectClass=*)",
+                                "pkBalance", "pkPageCounter", scope="base")
+    assert "pkBalance: -300" in code and "pkPageCounter: 3" in code, code
