@@ -86,11 +86,10 @@ def charge_of(decided: Decided, action: Action, pages: int, printer_counter: int
     user = verdict.user
     assert user is not None, "a charged verdict comes from a complete decision"
     price = policy.job_price(pages, verdict.charged_printers, user.overcharge) if pages else 0
-    reserved = verdict.reserved_pages if decided.journal.recorded else {}
+    reserved = verdict.reserved_pages              # set by reserve.py just before R0
     return Charge(decided.name, history_entry(decided, action, pages, price, printer_counter),
                   quota_dns=tuple(verdict.quota_dns) if pages or reserved else (), pages=pages,
-                  reserved_pages=dict(reserved), user_dn=user.dn, debit=price,
-                  reserved=verdict.reserved if decided.journal.recorded else 0,
+                  reserved_pages=dict(reserved), user_dn=user.dn, debit=price, reserved=verdict.reserved,
                   billing_code_dn=verdict.billing_code_dn)
 
 

@@ -121,3 +121,20 @@ def test_a_reservation_whose_answer_was_lost_is_counted_once(rig, tmp_path):
     assert rig.counter("alice", queue) == 4
     # (a run that gave up on the answer and was run again by CUPS leaves a CANCEL entry of 0 pages)
     assert [entry for entry in history(rig, queue) if entry != ("CANCEL", "0")] == [("ALLOW", "4")]
+
+
+def test_a_backend_killed_after_its_reservation_has_it_given_back_by_the_replay(rig, cups_home):
+    from .conftest import run_backend
+    from .waiting import backend_pids
+    queue = rig.queue()
+    rig.configure("enforcement: strict\n", **{queue: "prehook: sleep 20"})
+    _strict(rig, queue)
+    job_id = rig.print(queue, 4, wait=False)
+    wait_for(lambda: rig.counter("alice", queue) == 4, what="the reservation")
+    [backend] = backend_pids(rig.cups)
+    os.kill(backend, signal.SIGKILL)
+    rig.cups.wait_job(queue, job_id, states={"held", "completed", "canceled", "aborted"})
+    done = run_backend(rig.cups, "--replay", env={"PYKOTA_HOME": str(cups_home), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0 and "1 applied" in done.stdout, done.stdout + done.stderr
+    assert rig.counter("alice", queue) == 0
+    assert history(rig, queue) == [("CANCEL", "0")]

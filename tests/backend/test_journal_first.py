@@ -54,6 +54,22 @@ def test_a_backend_killed_during_the_charge_is_finished_once(rig, cups_home):
     assert "no pending charge" in _replay(rig, cups_home).stdout
 
 
+def test_a_backend_killed_while_printing_is_charged_the_precount(rig, cups_home):
+    """R1, written just before the real backend started, is what a replay applies."""
+    with slow_printer(1.0) as printer:
+        queue = rig.queue(uri=printer.uri)
+        managed(rig, queue)
+        job_id = rig.print(queue, 4, wait=False)
+        wait_for(lambda: received_all(printer), what="the data at the printer")
+        [backend] = backend_pids(rig.cups)
+        os.kill(backend, signal.SIGKILL)
+        rig.cups.wait_job(queue, job_id, states=ENDED)
+    done = _replay(rig, cups_home)
+    assert done.returncode == 0 and "1 applied" in done.stdout, done.stdout + done.stderr
+    assert rig.counter("alice", queue) == 4
+    assert history(rig, queue) == [("ALLOW", "4")]
+
+
 @pytest.fixture
 def tiny_journal(tmp_path):
     """A 12 KiB tmpfs as the journal directory, with one page (4 KiB) left free."""
