@@ -1,7 +1,8 @@
 """The CUPS backend `cupspykota`: the per-job flow, split in small modules.
 
   main        what cupsd (or an admin) runs: discovery, a job, --install / --replay / --serve
-  flow        one job: spool, precount, decide, print (flow.run, the only entry of a job)
+  flow        one job: spool, precount, decide (flow.run, the only entry of a job)
+  printing    a decided job: reserved, refused or printed; the records of one that stops before
   charge      the job's records (give a reservation back, the precount, the charge), each applied
               exactly once or kept in the journal; after printing, the pages
   job         what the flow hands from step to step (Setup, Decided)

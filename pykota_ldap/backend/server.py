@@ -34,6 +34,7 @@ from .state import socket_path
 MAX_FDS = 8
 PRELOAD = ("pykota_ldap.directory.history", "pykota_ldap.directory.jobcontext", "pykota_ldap.directory.quotas",
            "pykota_ldap.directory.accounts", "pykota_ldap.backend.decide", "pykota_ldap.backend.flow",
+           "pykota_ldap.backend.printing",
            "pykota_ldap.backend.journal", "pykota_ldap.backend.replay", "pykota_ldap.backend.reserve",
            "pykota_ldap.backend.charge", "pykota_ldap.backend.notify", "pykota_ldap.backend.precount",
            "pykota_ldap.backend.run", "pykota_ldap.accounting.pdl.counting", "pikepdf")
