@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..model import Charge, Job
+from .jobinfo import as_text
 from .places import hold, private_dir
 
 if TYPE_CHECKING:
@@ -66,10 +67,11 @@ def charge_to_json(charge: Charge) -> bytes:
 
 
 def charge_from_json(data: bytes) -> Charge:
-    """The charge a journal file holds; ValueError when it holds none."""
+    """The charge a journal file holds; ValueError when it holds none. Text that is not UTF-8
+    (in records written before it was escaped at the job's start) is escaped here."""
     try:
         fields = json.loads(data)
-        job = dict(fields.pop("job"))
+        job = {key: as_text(value) if isinstance(value, str) else value for key, value in fields.pop("job").items()}
         job["date"] = datetime.fromisoformat(job["date"])
         version = fields.pop("version", 1)
         if "price" in fields:               # files written before the field was named debit

@@ -63,3 +63,18 @@ def test_a_charge_that_cannot_apply_is_set_aside(directory, tmp_path):
     reason = (folder / "failed" / "a-broken.json.reason").read_text()
     assert gone in reason and re.search(r"no ?such ?object", reason, re.IGNORECASE), reason
     assert len(list(history.find_jobs(directory, user="alice"))) == 1
+
+
+def test_a_record_with_text_that_is_not_utf8_is_applied_escaped(directory, tmp_path):
+    """A record written before text was escaped at the job's start: a lone surrogate (bytes that
+    were not UTF-8), which no LDAP value can hold, is escaped when the record is read."""
+    user = accounts.attach_user(directory, "alice")
+    quota = quotas.add_user_quota(directory, "alice", "hp4")
+    folder = tmp_path / "journal"
+    older = _charge("a-older", quota.dn, user.dn)
+    journal.write(folder, Charge(older.name, Job(**{**older.job.__dict__, "options": "foo=\udcff\udcfe"}),
+                                 quota_dns=older.quota_dns, pages=2))
+    report = replay.replay(directory, folder)
+    assert (report.applied, report.failed) == (1, 0) and replay.pending(folder) == []
+    [job] = history.find_jobs(directory, user="alice")
+    assert job.options == "foo=\\xff\\xfe"
