@@ -27,7 +27,7 @@ import os
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..model import Charge, Job
 from .jobinfo import as_text
@@ -71,7 +71,8 @@ def charge_from_json(data: bytes) -> Charge:
     (in records written before it was escaped at the job's start) is escaped here."""
     try:
         fields = json.loads(data)
-        job = {key: as_text(value) if isinstance(value, str) else value for key, value in fields.pop("job").items()}
+        job: dict[str, Any] = {key: as_text(value) if isinstance(value, str) else value
+                               for key, value in fields.pop("job").items()}
         job["date"] = datetime.fromisoformat(job["date"])
         version = fields.pop("version", 1)
         if "price" in fields:               # files written before the field was named debit
