@@ -118,8 +118,15 @@ class Job:
 
 @dataclass(frozen=True)
 class Charge:
-    """A job's charge: what history.charge_job applies, exactly once, even when replayed from the
-    backend's journal. Built once by the backend after the job; `name` is its identity."""
+    """What history.charge_job applies to the directory for one job, exactly once, even when
+    replayed from the backend's journal: its counters, then its history entry. `name` is its
+    identity: the history entry's cn, and the mark each counter entry takes with its change.
+
+    What strict enforcement counted at admission (reserved_pages, reserved) was written with the
+    job's reservation mark: an entry that holds that mark takes only the difference, and gives the
+    mark up in the same modify; an entry without it (never reserved, or given back) takes the
+    whole. A charge of 0 pages is thus also how a reservation is given back.
+    """
 
     name: str                               # the history entry's unique cn (and each counter's mark)
     job: Job                                # the history entry, added last
@@ -127,7 +134,8 @@ class Charge:
     pages: int = 0                          # pages charged on each of them and on the billing code
     reserved_pages: Mapping[str, int] = field(default_factory=dict)   # quota dn -> pages counted at admission
     user_dn: str | None = None              # whose balance takes the debit
-    debit: int = 0                          # balance change still to apply, thousandths (< 0: given back)
+    debit: int = 0                          # the job's price, taken from the balance, thousandths
+    reserved: int = 0                       # of which taken from the balance at admission
     billing_code_dn: str | None = None
 
 

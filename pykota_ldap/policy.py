@@ -9,6 +9,7 @@ Semantics follow PyKota's quota checks, with its bugs fixed:
 Limits, in one sentence each:
 - laxist: a job is judged on the usage before it, so the last job may overshoot;
 - strict: a job is judged on the usage after it (precomputed size or price added).
+The reasons users read say the same: the usage before (laxist), what the job would do (strict).
 """
 from __future__ import annotations
 
@@ -51,31 +52,39 @@ def worst(*actions: Action) -> Action:
 
 def check_pages(counter: int, soft: int | None, hard: int | None, date_limit: datetime | None,
                 job_size: int, limits: Limits, now: datetime) -> tuple[Action, str, datetime | None]:
-    """One page quota. Returns (action, reason, grace date to store or None)."""
+    """One page quota. Returns (action, reason, grace date to store or None).
+
+    The reason says what the decision looked at: under strict enforcement where the job would
+    take the user ("this 8-page job would bring you to 19 of your 15 pages"), under laxist the
+    usage before it ("hard limit of 15 pages reached (15 used)")."""
     used = counter + job_size if limits.strict else counter
 
     def over(limit: int) -> bool:
         return used > limit if limits.strict else used >= limit
 
+    def beyond(limit: int, laxist: str, would: str = "would bring") -> str:
+        return f"this {job_size}-page job {would} you to {used} of your {limit} pages" if limits.strict else laxist
+
     if soft is None and hard is None:
         return Action.ALLOW, "no page limit", None
     if hard is not None and over(hard):
-        return Action.DENY, f"hard limit of {hard} pages reached ({counter} used)", None
+        return Action.DENY, beyond(hard, f"hard limit of {hard} pages reached ({counter} used)"), None
     if soft is None:
         return Action.ALLOW, f"{counter} of {hard} pages used", None
     if not over(soft):
         return Action.ALLOW, f"{counter} of {soft} pages used", None
     if hard is None or hard <= soft:
         # A soft limit alone (or above the hard one) acts as a hard limit: no grace.
-        return Action.DENY, f"page limit of {soft} reached ({counter} used)", None
+        return Action.DENY, beyond(soft, f"page limit of {soft} reached ({counter} used)"), None
     # Between the soft and the hard limit: the grace period.
     new_date = None
     if date_limit is None:
         date_limit = new_date = now + timedelta(days=limits.grace_delay_days)
     if now < date_limit:
-        return (Action.WARN, f"soft limit of {soft} pages passed ({counter} used); "
-                      f"grace until {date_limit:%Y-%m-%d %H:%M} UTC", new_date)
-    return Action.DENY, f"soft limit of {soft} pages passed and the grace period ended ({counter} used)", new_date
+        passed = beyond(soft, f"soft limit of {soft} pages passed ({counter} used)", would="brings")
+        return Action.WARN, f"{passed}; grace until {date_limit:%Y-%m-%d %H:%M} UTC", new_date
+    ended = beyond(soft, f"soft limit of {soft} pages passed and the grace period ended ({counter} used)")
+    return Action.DENY, (f"{ended} and the grace period ended" if limits.strict else ended), new_date
 
 
 # -- money ---------------------------------------------------------------------------------------

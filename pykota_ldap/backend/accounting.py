@@ -51,18 +51,19 @@ def parse(value: str | None) -> Accounter:
 
 def _snmp(rest: str, value: str) -> Accounter:
     """What follows hardware(snmp: `:community@host:port`, `@host:port`, or nothing."""
-    community, host, port = "public", None, 161
+    community, where = "public", ""
     if rest.startswith(":"):
-        rest = rest[1:]
-        if "@" in rest:
-            rest, where = rest.rsplit("@", 1)
-            host, _, port_text = where.partition(":")
-            port = int(port_text) if port_text else 161
-        community = rest or "public"
+        community, _, where = rest[1:].rpartition("@") if "@" in rest else (rest[1:], "", "")
+        community = community or "public"
     elif rest.startswith("@"):
-        host, _, port_text = rest[1:].partition(":")
-        port = int(port_text) if port_text else 161
+        where = rest[1:]
     elif rest:
         raise AccounterError(f"accounter: cannot read {value!r}")
+    host, _, port_text = where.partition(":")
+    try:
+        port = int(port_text) if port_text else 161
+    except ValueError:
+        port = 0
+    if not 0 < port < 65536:
+        raise AccounterError(f"accounter: {port_text!r} is not a port number in {value!r}")
     return Accounter("snmp", community=community, host=host or None, port=port)
-

@@ -1,14 +1,16 @@
-"""After the real backend: the pages the job used, its one Charge, applied exactly once (or kept
-in the journal when the directory is lost), and what CUPS and the hooks are told."""
+"""The job's records and how each one reaches the directory: the give-back of a reservation, the
+precount before printing, the real charge after it; each kept in the journal first when the job
+has a record there, applied exactly once, or kept in the journal when the directory cannot take
+it now. Then what CUPS and the hooks are told."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from . import cupsio
 from .commands import hook
 from .cupsio import one_line
 from .exits import BackendExit
+from .journal import JournalError
 
 if TYPE_CHECKING:
     from ..model import Action, Charge, Job
@@ -19,37 +21,45 @@ if TYPE_CHECKING:
 
 
 def settle(decided: Decided, state: JobState, result: RunResult, counter: LifeCounter | None) -> int:
-    """After the real backend: count, charge (or journal), tell; the job's exit code."""
+    """After the real backend: count, charge (or journal), tell; the job's exit code.
+
+    Once the real backend has started, data may have reached the printer: a cancelled job is
+    charged what it used (the software count, or the printer's when it counts), whatever the
+    backend's status; a failed one only with `onbackenderror: charge`."""
     from ..model import Action
     job, verdict = decided.job, decided.verdict
-    pages, printer_counter = _pages_printed(decided, result, counter)
+    ok = result.status == 0 and result.started
+    cancelled = state.cancelled and result.started
+    charged = ok or cancelled or (decided.setup.charge_on_error and result.started)
+    pages, printer_counter = _pages_printed(decided, result, counter, charged)
     if not verdict.record:
-        return result.status
-    ok = result.status == 0
+        return BackendExit.OK if state.cancelled else result.status
     action = verdict.action if ok else (Action.CANCEL if state.cancelled else Action.PROBLEM)
-    charge = _charge_of(decided, action, pages, printer_counter)
-    outcome = apply(decided, charge)
+    charge = charge_of(decided, action, pages, printer_counter)
+    outcome = conclude(decided, charge, printed=result.started)
     hook(decided.setup.config, job, "posthook", PYKOTAPHASE="AFTER", PYKOTAACTION=action,
          PYKOTAJOBSIZE=charge.job.size, PYKOTAJOBPRICE=charge.job.price, PYKOTAPRECOMPUTEDJOBSIZE=decided.size,
          PYKOTAPRECOMPUTEDJOBPRICE=verdict.price)
     if ok:
         _tell_charged(decided, charge, journaled=outcome == "journaled")
         return BackendExit.OK
-    not_charged = "" if decided.setup.charge_on_error else " (not charged)"
     if state.cancelled:
-        cupsio.info(f"job {job.job_id} cancelled while printing{not_charged}")
+        what = f"{pages} page{'s' if pages != 1 else ''} charged" if pages else "nothing charged"
+        cupsio.info(f"job {job.job_id} cancelled {'while printing' if result.started else 'before printing'}: {what}")
         return BackendExit.OK
+    not_charged = "" if charged else " (not charged)"
     cupsio.error(f"job {job.job_id} not printed: {result.message}{not_charged}")
     return result.status
 
 
-def _pages_printed(decided: Decided, result: RunResult, counter: LifeCounter | None) -> tuple[int, int | None]:
+def _pages_printed(decided: Decided, result: RunResult, counter: LifeCounter | None,
+                   charged: bool) -> tuple[int, int | None]:
     """(pages the job used per `accounter`, the printer's life counter for the history); the
     counter's device lock is released."""
     setup, job, size = decided.setup, decided.job, decided.size
     trust = setup.config.get("trustjobsize", "yes", job.printer)
     pages, after = 0, None
-    if result.status == 0 or setup.charge_on_error:
+    if charged:
         if counter is not None:
             after = counter.after(job, size)
             pages = trust_job_size(trust, hardware_pages(counter.before, after, size), size)
@@ -64,9 +74,10 @@ def _pages_printed(decided: Decided, result: RunResult, counter: LifeCounter | N
     return pages, after if after is not None else counter.before
 
 
-def _charge_of(decided: Decided, action: Action, pages: int, printer_counter: int | None) -> Charge:
-    """The job's one charge: its history entry and the counters it moves. A job printed without
-    charge (passthrough, nochange, a ticket's decision) is recorded with its pages, not counted."""
+def charge_of(decided: Decided, action: Action, pages: int, printer_counter: int | None = None) -> Charge:
+    """A record of the job: its history entry and the counters it moves, and what admission
+    reserved (given back where the charge is less). A job printed without charge (passthrough,
+    nochange, a ticket's decision) is recorded with its pages, not counted."""
     from .. import policy
     from ..model import Charge
     verdict = decided.verdict
@@ -75,19 +86,24 @@ def _charge_of(decided: Decided, action: Action, pages: int, printer_counter: in
     user = verdict.user
     assert user is not None, "a charged verdict comes from a complete decision"
     price = policy.job_price(pages, verdict.charged_printers, user.overcharge) if pages else 0
-    reserved = verdict.reserved_pages
+    reserved = verdict.reserved_pages              # set by reserve.py just before R0
     return Charge(decided.name, history_entry(decided, action, pages, price, printer_counter),
                   quota_dns=tuple(verdict.quota_dns) if pages or reserved else (), pages=pages,
-                  reserved_pages=reserved, user_dn=user.dn, debit=price - verdict.reserved,
+                  reserved_pages=dict(reserved), user_dn=user.dn, debit=price, reserved=verdict.reserved,
                   billing_code_dn=verdict.billing_code_dn)
 
 
+def give_back(decided: Decided, action: Action) -> Charge:
+    """The record of a job that did not print: nothing counted, any reservation given back."""
+    return charge_of(decided, action, 0)
+
+
 def history_entry(decided: Decided, action: Action, size: int = 0, price: int = 0,
-                   printer_counter: int | None = None) -> Job:
+                  printer_counter: int | None = None) -> Job:
     from ..model import Job
     config, job = decided.setup.config, decided.job
     hidden = config.get_bool("privacy", False)
-    return Job(job_id=job.job_id, user=job.user, printer=job.printer, date=datetime.now(timezone.utc),
+    return Job(job_id=job.job_id, user=job.user, printer=job.printer, date=decided.date,
                action=action, size=size, price=price, title="hidden" if hidden else job.title,
                filename="hidden" if hidden else job.filename, copies=job.copies,
                options="hidden" if hidden else job.options_text, hostname=job.hostname,
@@ -96,18 +112,52 @@ def history_entry(decided: Decided, action: Action, size: int = 0, price: int = 
                printer_page_counter=printer_counter)
 
 
-def apply(decided: Decided, charge: Charge) -> str:
-    """Charge exactly once; on a directory error the charge goes to the local journal (fsync)."""
+def conclude(decided: Decided, charge: Charge, printed: bool) -> str:
+    """The job's last record: on disk first when the job has a record there (it replaces R0 or
+    R1), then applied exactly once; kept in the journal when the directory cannot take it now.
+    Returns "charged", "already", "journaled", or "lost" (neither the directory nor the disk
+    took it: said loudly)."""
     from ..directory import DirectoryError
     from ..directory.history import charge_job
-    from .journal import journal_dir, write
+    journal, unkept = decided.journal, None
+    if journal.recorded:
+        try:
+            journal.record(charge)
+        except JournalError as exc:             # the previous record stays: apply this one at once
+            unkept = exc
     try:
-        return "charged" if charge_job(decided.directory, charge) else "already"
+        applied = charge_job(decided.directory, charge)
     except DirectoryError as exc:
-        path = write(journal_dir(decided.setup.config), charge)
-        cupsio.warning(f"directory lost after printing ({one_line(exc)}); "
-                       f"charge of job {charge.job.job_id} kept in {path} and applied when it answers")
-        return "journaled"
+        if not journal.recorded:
+            try:
+                journal.record(charge)
+            except JournalError as error:
+                unkept = error
+        return _kept_for_later(decided, charge, exc, printed, unkept)
+    journal.done()
+    return "charged" if applied else "already"
+
+
+def _kept_for_later(decided: Decided, charge: Charge, exc: Exception, printed: bool,
+                    unkept: JournalError | None) -> str:
+    """What CUPS is told about a record the directory could not take."""
+    from ..directory import AccessDenied
+    journal = decided.journal
+    journal.close()
+    what = f"{'charge' if printed else 'history entry'} of job {charge.job.job_id}"
+    if unkept is not None:
+        if journal.recorded:
+            cupsio.error(f"{what} reached neither the directory ({one_line(exc)}) nor the journal ({unkept}); "
+                         f"its earlier record in {journal.path} will be applied instead")
+            return "journaled"
+        cupsio.error(f"{what} LOST: it reached neither the directory ({one_line(exc)}) nor the journal ({unkept})")
+        return "lost"
+    if isinstance(exc, AccessDenied):
+        cupsio.error(f"{one_line(exc)}; {what} kept in {journal.path} until then")
+    else:
+        cupsio.warning(f"directory lost {'after printing' if printed else 'before printing'} ({one_line(exc)}); "
+                       f"{what} kept in {journal.path} and applied when it answers")
+    return "journaled"
 
 
 def _tell_charged(decided: Decided, charge: Charge, journaled: bool) -> None:

@@ -3,10 +3,8 @@
 Order: overwrite_jobticket; unknown user / printer / quota entry per `policy`; billing code;
 duplicates; then policy.decide (passthrough, noprint, printer and user max job size, page
 quotas, group quotas, balance); askconfirmation. With `enforcement: strict`, what the job will
-use is reserved at admission: a quota user's precomputed pages on each limited quota entry
-(quotas.reserve_pages), a balance user's precomputed price (accounts.change_balance(
-floor=balancezero)); each check and write is one server-side step, so jobs on several queues
-at once cannot pass a limit; the difference is settled after printing.
+use is then reserved at admission (reserve.py). Every refusal is recorded in the history, an
+unknown or unmanaged user's too; a job printed without accounting (`policy: allow`) is not.
 
 Reads: load_job_context (4 searches for a user in no managed group), plus one search for a
 billing code and one for duplicates when they apply.
@@ -19,7 +17,7 @@ from datetime import datetime, timedelta
 
 from .. import policy
 from ..config import FALSE_WORDS, TRUE_WORDS, Config
-from ..directory import AlreadyExists, AssertionFailed, Directory, accounts, history, quotas
+from ..directory import AlreadyExists, Directory, history, quotas
 from ..directory.jobcontext import JobContext, load_job_context
 from ..model import Action, Printer, User, UserQuota
 from . import commands
@@ -37,8 +35,8 @@ class Verdict:
     charge: bool = True              # count pages and debit (False: passthrough, nochange)
     context: JobContext | None = None
     price: int = 0                   # precomputed price
-    reserved: int = 0                # balance debited at admission (strict balance)
-    reserved_pages: dict[str, int] = field(default_factory=dict)   # quota dn -> pages counted at admission
+    reserved: int = 0                # balance debited at admission (strict balance), or tried to be
+    reserved_pages: dict[str, int] = field(default_factory=dict)   # quota dn -> pages counted (or tried) at admission
     charged_printers: list[Printer] = field(default_factory=list)
     billing_code_dn: str | None = None
 
@@ -96,7 +94,7 @@ def _apply_policy(config: Config, d: Directory, job: JobInfo, context: JobContex
             missing = f"{missing}; the policy command exited with {status}"
     elif value.lower() != "deny":
         missing += f" (unknown policy {value!r}, read as deny)"
-    return context, Verdict(Action.DENY, f"{missing}", record=False, charge=False, context=context)
+    return context, Verdict(Action.DENY, f"{missing}", charge=False, context=context)
 
 
 MAX_BILLING_CODE = 64
@@ -183,7 +181,7 @@ def decide(config: Config, d: Directory, job: JobInfo, size: int, now: datetime)
     ticket = overwrite_ticket(config, job)
     context = load_job_context(d, job.user, job.printer)
     if ticket:
-        return Verdict(*ticket, record=not context.missing, charge=False, context=context)
+        return Verdict(*ticket, charge=False, context=context)
     context, verdict = _apply_policy(config, d, job, context)
     if verdict:
         return verdict
@@ -193,8 +191,6 @@ def decide(config: Config, d: Directory, job: JobInfo, size: int, now: datetime)
         return verdict
     if _cancelled_at_confirmation(config, job, size, verdict.price):
         verdict.action, verdict.reason = Action.CANCEL, "print job cancelled (askconfirmation)"
-    elif verdict.charge and limits.strict:
-        _reserve(d, verdict, size, limits)
     return verdict
 
 
@@ -236,35 +232,3 @@ def page_cap(quota: UserQuota) -> int | None:
     if hard is None:
         return soft
     return hard if hard > soft else min(soft, hard)
-
-
-def _reserve(d: Directory, verdict: Verdict, size: int, limits: policy.Limits) -> None:
-    """Strict enforcement under concurrency: count the precomputed pages (quota users) or debit
-    the precomputed price (balance users) now, each guarded by the limit in the same server-side
-    step; refused when another job of the user took the room meanwhile. Settled after printing."""
-    user, context, price = verdict.user, verdict.context, verdict.price
-    assert user is not None and context is not None, "only a complete decision reserves"
-    if user.limit_by == "quota" and size > 0:
-        for quota in context.user_quotas:
-            cap = page_cap(quota)
-            if cap is None:
-                continue
-            try:
-                quotas.reserve_pages(d, quota.dn, size, cap)
-                verdict.reserved_pages[quota.dn] = size
-            except AssertionFailed:
-                for dn, pages in verdict.reserved_pages.items():
-                    quotas.release_pages(d, dn, pages)
-                verdict.reserved_pages = {}
-                verdict.action = Action.DENY
-                verdict.reason = (f"{quota.printer}: page limit of {cap} would be passed by this job of {size} "
-                                  f"pages (other jobs of {user.name} are printing)")
-                return
-    if user.limit_by == "balance" and price > 0 and user.overcharge != 0:
-        try:
-            accounts.change_balance(d, user, -price, paid=False, floor=limits.balance_zero)
-            verdict.reserved = price
-        except AssertionFailed:
-            verdict.action = Action.DENY
-            verdict.reason = (f"balance too low for this job (price {price / 1000:.2f}); other jobs of "
-                              f"{user.name} are being charged")

@@ -1,9 +1,10 @@
-"""One job: spool, precount, decide (waiting for the directory if needed), print; then
-charge.settle counts the pages and charges them.
+"""One job: spool, precount, decide (waiting for the directory if needed); then printing.py
+reserves (strict), refuses or prints, and charge.settle counts the pages and charges them.
 
 `run(argv)` is the job as CUPS sees it, the same in the backend process and in the resident
 helper's child (server.py): the SIGTERM handler follows the job's phase (state.JobState) and
 every path ends in an exit code (exits.BackendExit, or the real backend's own when it failed).
+A job whose cupsd is gone while it waits for the directory stops there (Orphaned).
 Only light modules are imported before the page count is forked off: the LDAP client (ldap3)
 and the decision are imported while the child counts.
 """
@@ -22,7 +23,9 @@ from .cupsio import one_line
 from .exits import BackendExit, guarded
 from .job import Decided, Setup
 from .jobinfo import JobInfo, UsageError, from_argv
-from .state import Cancelled, JobState, Phase, Retry
+from .places import spool_dir
+from .printing import after_decision, close_quietly
+from .state import Cancelled, JobState, Orphaned, Retry
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -31,16 +34,16 @@ if TYPE_CHECKING:
     from ..directory import Directory
     from .decide import Verdict
     from .precount import Precount
-    from .run import RunResult
 
 
-def run(argv: list[str]) -> int:
-    """The job as CUPS runs it, in the backend process or in the resident helper's child."""
-    return guarded(_run_with_signals, argv)
+def run(argv: list[str], cupsd: tuple[int, int] | None = None) -> int:
+    """The job as CUPS runs it, in the backend process or in the resident helper's child
+    (cupsd: the backend process cupsd started and cupsd's pid, when the job was handed over)."""
+    state = JobState(cupsd)
+    return guarded(lambda args: _run_with_signals(args, state), argv)
 
 
-def _run_with_signals(argv: list[str]) -> int:
-    state = JobState()
+def _run_with_signals(argv: list[str], state: JobState) -> int:
     try:
         signal.signal(signal.SIGTERM, state.on_sigterm)
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
@@ -55,10 +58,7 @@ def run_job(argv: list[str], state: JobState) -> int:
     if ready is None:
         return BackendExit.STOP
     setup, job = ready
-    workdir = setup.config.get("directory", None, job.printer) or os.environ.get("TMPDIR")
-    if workdir and not os.access(workdir, os.W_OK):
-        workdir = None
-    job.spool(workdir)
+    job.spool(spool_dir([setup.config.get("directory", None, job.printer), os.environ.get("TMPDIR")]))
     counting = None
     try:
         if job.size_bytes == 0:
@@ -68,13 +68,10 @@ def run_job(argv: list[str], state: JobState) -> int:
         # parallelcount, in a child process while this one loads the LDAP client and connects.
         from .precount import Precount
         counting = Precount(job.data_path, setup.pdl_timeout, fork=setup.parallel_count)
-        decided = _decide(setup, job, counting)
+        decided = _decide(setup, job, counting, state)
         if isinstance(decided, int):
             return decided
-        if not decided.verdict.prints:
-            return _refuse(decided)
-        _before_printing(decided)
-        return _print_and_charge(decided, state)
+        return after_decision(decided, state)
     finally:
         if counting is not None:
             counting.abandon()
@@ -116,17 +113,19 @@ def _prepare(argv: list[str]) -> tuple[Setup, JobInfo] | None:
     return replace(setup, backend=path), job
 
 
-def _decide(setup: Setup, job: JobInfo, counting: Precount) -> Decided | int:
+def _decide(setup: Setup, job: JobInfo, counting: Precount, state: JobState) -> Decided | int:
     """The directory's verdict (waiting `directorywait` for it), or the exit code when there is none."""
     from ..config import ConfigError
     from ..directory import DirectoryError
+    from .journal import JobJournal, journal_dir
     from .precount import PrecountError
 
     def size_of() -> int:
         return _precomputed_pages(setup, job, counting)
 
     try:
-        d, verdict, size = _connect_and_decide(setup.config, job, size_of, time.monotonic() + setup.directory_wait)
+        d, verdict, size = _connect_and_decide(setup.config, job, size_of, time.monotonic() + setup.directory_wait,
+                                               state)
     except PrecountError as exc:
         cupsio.error(f"job {job.job_id} refused: its pages cannot be counted ({exc})")
         return BackendExit.CANCEL
@@ -134,14 +133,18 @@ def _decide(setup: Setup, job: JobInfo, counting: Precount) -> Decided | int:
         cupsio.warning(f"directory still unreachable after {setup.directory_wait:.0f} s: job {job.job_id} "
                        f"will be tried again")
         return BackendExit.RETRY_CURRENT
+    except Orphaned:
+        cupsio.info(f"cupsd is gone: job {job.job_id} not printed by this process (the new cupsd runs it)")
+        return BackendExit.OK
     except DirectoryError as exc:                 # refused bind, schema missing, ...
         cupsio.error(f"directory: {one_line(exc)}")
         return BackendExit.STOP
     except ConfigError as exc:
         cupsio.error(f"configuration: {one_line(exc)}")
         return BackendExit.STOP
-    name = f"{job.printer}-{job.job_id}-{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
-    return Decided(setup, job, d, verdict, size, name)
+    date = datetime.now(timezone.utc)
+    name = f"{job.printer}-{job.job_id}-{date:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+    return Decided(setup, job, d, verdict, size, name, date, JobJournal(journal_dir(setup.config), name))
 
 
 def _precomputed_pages(setup: Setup, job: JobInfo, counting: Precount) -> int:
@@ -157,8 +160,9 @@ def _precomputed_pages(setup: Setup, job: JobInfo, counting: Precount) -> int:
 
 
 def _connect_and_decide(config: Config, job: JobInfo, size_of: Callable[[], int],
-                        deadline: float) -> tuple[Directory, Verdict, int]:
-    """(directory, verdict, size); waits for an unreachable directory until `deadline`, then Retry."""
+                        deadline: float, state: JobState) -> tuple[Directory, Verdict, int]:
+    """(directory, verdict, size); waits for an unreachable directory until `deadline`, then
+    Retry; Orphaned as soon as cupsd is gone."""
     from ..directory import Directory, DirectoryUnavailable
     from .decide import decide
 
@@ -175,10 +179,12 @@ def _connect_and_decide(config: Config, job: JobInfo, size_of: Callable[[], int]
             return d, verdict, size
         except DirectoryUnavailable as exc:
             if d is not None:
-                _close(d)
+                close_quietly(d)
             if not told:
                 cupsio.warning(f"directory unreachable, job {job.job_id} kept until it answers: {one_line(exc)}")
                 told = True
+            if state.cupsd_gone():
+                raise Orphaned() from None
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise Retry() from None
@@ -187,85 +193,23 @@ def _connect_and_decide(config: Config, job: JobInfo, size_of: Callable[[], int]
 
 
 def _replay_journal(config: Config, d: Directory) -> None:
-    """Charges kept on disk while the directory was away go first (a few per job)."""
-    from .journal import journal_dir, replay
+    """Records kept on disk while the directory was away, or left by jobs that died, go first
+    (a few per job). Nothing in the journal may stop this job."""
+    from ..directory import DirectoryUnavailable
+    from .journal import journal_dir
+    from .replay import replay
     try:
         report = replay(d, journal_dir(config), limit=50)
-    except OSError as exc:
-        cupsio.debug(f"journal not readable: {exc}")
-        return
-    if report.applied or report.already:
-        cupsio.info(f"journal: {report}")
-
-
-def _refuse(decided: Decided) -> int:
-    """Nothing reaches the printer: the history says why, CUPS cancels the job."""
-    from ..model import Charge
-    from .charge import apply, history_entry
-    from .notify import tell
-    job, verdict = decided.job, decided.verdict
-    if verdict.record:
-        apply(decided, Charge(decided.name, history_entry(decided, verdict.action)))    # the entry only
-    cupsio.error(f"job {job.job_id} of {job.user} refused: {verdict.reason}")
-    tell(decided.setup.config, job, verdict.action, verdict.reason, _email(verdict))
-    _close(decided.directory)
-    return BackendExit.CANCEL
-
-
-def _before_printing(decided: Decided) -> None:
-    """A warning for the user when the verdict says so, then the prehook."""
-    from ..model import Action
-    from .commands import hook
-    from .notify import tell
-    config, job, verdict = decided.setup.config, decided.job, decided.verdict
-    if verdict.action == Action.WARN:
-        cupsio.warning(f"{job.user}: {verdict.reason}")
-        tell(config, job, Action.WARN, verdict.reason, _email(verdict))
-    hook(config, job, "prehook", PYKOTAPHASE="BEFORE", PYKOTAACTION=verdict.action, PYKOTAREASON=verdict.reason,
-         PYKOTAPRECOMPUTEDJOBSIZE=decided.size, PYKOTAPRECOMPUTEDJOBPRICE=verdict.price)
-
-
-def _print_and_charge(decided: Decided, state: JobState) -> int:
-    from .charge import settle
-    counter = None
-    if decided.setup.accounter.kind == "snmp" and decided.verdict.record:
-        from .hardware import open_counter
-        counter = open_counter(decided.setup.config, decided.job, decided.setup.accounter)
-    result = _print(decided.setup, decided.job, state)
-    # Whatever goes wrong from here, a printed job must not go back to CUPS as failed (it would
-    # be printed again): exit 0 with the reason.
-    try:
-        return settle(decided, state, result, counter)
+    except DirectoryUnavailable:
+        raise
     except Exception as exc:  # noqa: BLE001
-        if result.status != 0:
-            raise
-        import traceback
-        for line in traceback.format_exc().splitlines():
-            cupsio.debug(line)
-        cupsio.error(f"job {decided.job.job_id} printed, but its accounting failed: {type(exc).__name__}: {exc}")
-        return BackendExit.OK
-    finally:
-        _close(decided.directory)
-        cupsio.debug(f"job {decided.job.job_id}: {decided.directory.operations} LDAP operations")
-
-
-def _print(setup: Setup, job: JobInfo, state: JobState) -> RunResult:
-    """The real backend, tried again per onbackenderror, never again once the job is cancelled."""
-    from .run import Runner
-    runner = Runner()
-    state.stop_backend = runner.terminate
-    state.phase = Phase.PRINTING
-    attempt = 0
-    while True:
-        result = runner.run(job, setup.backend)
-        if result.status == 0 or state.cancelled or (setup.retries != -1 and attempt >= setup.retries):
-            break
-        attempt += 1
-        cupsio.warning(f"{result.message}; trying again in {setup.retry_pause} s ({attempt})")
-        time.sleep(setup.retry_pause)
-    state.phase = Phase.PRINTED
-    state.stop_backend = None
-    return result
+        cupsio.warning(f"journal not replayed: {type(exc).__name__}: {one_line(exc)}")
+        return
+    if report.applied or report.already or report.failed or report.waiting:
+        cupsio.info(f"journal: {report}")
+    if report.errors:                  # one line: a record waiting for the ACL comes up at every job
+        more = f" (and {len(report.errors) - 1} more: cupspykota --replay lists them)" if len(report.errors) > 1 else ""
+        cupsio.warning(f"journal: {report.errors[0]}{more}")
 
 
 def _backend_error_policy(config: Config, printer: str) -> tuple[int, float, bool]:
@@ -284,21 +228,8 @@ def _backend_error_policy(config: Config, printer: str) -> tuple[int, float, boo
     return retries, pause, charge
 
 
-def _email(verdict: Verdict) -> str | None:
-    return verdict.user.email if verdict.user else None
-
-
 def _keep(config: Config, printer: str) -> bool:
     try:
         return config.get_bool("keepfiles", False, printer)
     except Exception:  # noqa: BLE001
         return False
-
-
-def _close(d: Directory) -> None:
-    try:
-        d.close()
-    except Exception:  # noqa: BLE001 - a connection that died with the directory
-        pass
-
-

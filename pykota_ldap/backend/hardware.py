@@ -1,22 +1,22 @@
 """hardware(snmp...): the printer's life page counter before and after the job.
 
 The whole job holds an exclusive lock per device (like PyKota), so two queues on one printer
-cannot mix their counters. Settings (per printer): noprintingmaxdelay (s, default 60),
+cannot mix their counters; the lock lives in a directory only root may write (places.lock_dir),
+never where a local user could take it first. Settings (per printer): noprintingmaxdelay (s, default 60),
 statusstabilizationdelay (s, default 0.5) x statusstabilizationloops (default 4) = the time the
 printer must stay idle with a still counter, snmpmaxwait (s, default 600: the longest wait for
 that), snmperrormask, snmptimeout (s, default 1).
 """
 from __future__ import annotations
 
-import fcntl
 import os
 import re
-import tempfile
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 from . import cupsio
 from .jobinfo import JobInfo, uri_host
+from .places import hold, lock_dir
 
 if TYPE_CHECKING:
     from ..accounting.snmp import PrinterSNMP
@@ -50,7 +50,7 @@ class LifeCounter:
     """The counter around one job; the device stays locked until close()."""
 
     snmp: PrinterSNMP
-    lock: IO[str]
+    lock: int                        # the device lock's descriptor
     settings: _Settings
     before: int | None               # None: unreadable before the job
 
@@ -71,7 +71,7 @@ class LifeCounter:
 
     def close(self) -> None:
         self.snmp.close()
-        self.lock.close()
+        os.close(self.lock)
 
 
 def open_counter(config: Config, job: JobInfo, accounter: Accounter) -> LifeCounter:
@@ -79,15 +79,16 @@ def open_counter(config: Config, job: JobInfo, accounter: Accounter) -> LifeCoun
     from ..accounting.snmp import PrinterSNMP, SNMPError
     host = accounter.host or uri_host(job.uri) or "127.0.0.1"
     s = _settings(config, job.printer)
-    folder = config.get("directory", None, job.printer) or tempfile.gettempdir()
-    lock_name = "cupspykota-" + re.sub(r"[/:?&@=]", ".", f"{host}:{accounter.port}") + ".lck"
-    lock = open(os.path.join(folder, lock_name), "a")
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    snmp = PrinterSNMP(host, accounter.port, accounter.community, timeout=s.timeout, error_mask=s.mask)
+    lock = hold(lock_dir() / ("device-" + re.sub(r"[^A-Za-z0-9.-]", "_", f"{host}:{accounter.port}") + ".lck"))
+    assert lock is not None, "a waiting hold returns the lock"
+    counter = LifeCounter(PrinterSNMP(host, accounter.port, accounter.community, timeout=s.timeout,
+                                      error_mask=s.mask), lock, s, None)
     try:
-        before = snmp.counter_before(s.settle, s.max_wait, cupsio.debug).counter
+        counter.before = counter.snmp.counter_before(s.settle, s.max_wait, cupsio.debug).counter
     except SNMPError as exc:
         cupsio.warning(f"page counter of {host} unreadable before the job: {exc}")
-        before = None
-    cupsio.debug(f"printer counter before job {job.job_id}: {before}")
-    return LifeCounter(snmp, lock, s, before)
+    except BaseException:                 # a cancel while waiting for the printer to be idle
+        counter.close()
+        raise
+    cupsio.debug(f"printer counter before job {job.job_id}: {counter.before}")
+    return counter

@@ -5,11 +5,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from ..config import Config
     from ..directory import Directory
     from .accounting import Accounter
     from .decide import Verdict
     from .jobinfo import JobInfo
+    from .journal import JobJournal
 
 
 @dataclass(frozen=True)
@@ -38,3 +41,5 @@ class Decided:
     verdict: Verdict
     size: int                        # the precomputed pages
     name: str                        # the charge's unique name (its history entry's cn)
+    date: datetime                   # the job's date in every record of it (and so in its marks)
+    journal: JobJournal              # its intent record

@@ -5,6 +5,10 @@ CUPS runs `cupspykota job user title copies options [file]`:
 - filtered queues send the data on stdin, copies already made by the filters.
 DEVICE_URI is `cupspykota:<real URI>`; `cupspykota:/<real URI>` and `cupspykota://<real URI>`
 (queues migrated from PyKota) are accepted too.
+
+Arguments are bytes that need not be UTF-8 (`lp -o foo=$'\xff'`, a file name): what is not UTF-8
+is escaped here, once (`\xff`), so the journal, the directory and every message hold only text;
+the real backend gets the arguments as they came.
 """
 from __future__ import annotations
 
@@ -51,6 +55,15 @@ def uri_host(uri: str) -> str | None:
     return host.split(":", 1)[0] or None
 
 
+def as_text(value: str) -> str:
+    """`value` as valid UTF-8 text: the bytes that were not UTF-8 (kept by Python as lone
+    surrogates) become backslash-x escapes."""
+    try:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def normalise_user(name: str, case: str = "native", winbind_separator: str | None = None) -> str:
     """Kerberos principals lose their realm and instance, winbind names their domain."""
     if "@" in name:
@@ -71,7 +84,7 @@ class JobInfo:
     job_id: str
     original_user: str
     user: str
-    title: str
+    title: str                      # as text (as_text), like the options
     copies: int
     options_text: str
     options: dict[str, str]
@@ -84,6 +97,8 @@ class JobInfo:
     size_bytes: int = 0
     md5: str = ""
     spooled: bool = False           # data_path is ours (delete it at the end)
+    raw_title: str = ""             # the title and options as CUPS gave them, for the real backend
+    raw_options: str = ""
 
     @property
     def raw_queue(self) -> bool:
@@ -178,9 +193,9 @@ def from_argv(argv: list[str], environ: dict[str, str], case: str = "native",
     printer = environ.get("PRINTER", "")
     if not printer:
         raise UsageError("PRINTER is not set: cupspykota must be run by cupsd")
-    return JobInfo(job_id=job_id, original_user=user,
-                   user=normalise_user(user, case, winbind_separator), title=strip_title(title, title_prefix),
-                   copies=copies,
-                   options_text=options_text, options=parse_options(options_text),
-                   file_arg=argv[5] if len(argv) == 6 else None, printer=printer, device_uri=device_uri,
-                   uri=inner_uri(device_uri), environ=dict(environ))
+    title = strip_title(title, title_prefix)
+    return JobInfo(job_id=as_text(job_id), original_user=user,
+                   user=as_text(normalise_user(user, case, winbind_separator)), title=as_text(title),
+                   copies=copies, options_text=as_text(options_text), options=parse_options(as_text(options_text)),
+                   file_arg=argv[5] if len(argv) == 6 else None, printer=as_text(printer), device_uri=device_uri,
+                   uri=inner_uri(device_uri), environ=dict(environ), raw_title=title, raw_options=options_text)

@@ -1,32 +1,47 @@
-"""Charges kept on local disk while the directory cannot take them, applied exactly once later.
+"""The job's intent log: what the directory must still receive if the job stops here, on local
+disk before the first directory write that changes counters.
 
-One file per charge, `<name>.json`, written to a temporary name, fsync'ed, renamed, and the
-directory fsync'ed: after a crash the charge is either whole on disk or not there (and then the
-job was not reported as printed-and-charged either). The file holds the model.Charge that
-history.charge_job applies, as JSON; its unique entry name makes a replay idempotent: a charge
-that did reach the directory (the answer was lost) is found on replay and not applied again.
+One file per job, `<name>.json` (the model.Charge that history.charge_job applies, as JSON),
+named by the job's charge name and replaced as the job goes on:
+  R0  before a strict reservation: give the reservation back (a charge of 0 pages, CANCEL);
+  R1  just before the real backend starts: charge the precount (data may reach the printer);
+  R2  after printing and counting: the real charge;
+then R2 is applied and the file removed. Every record of a job has the same name, so the marks
+it leaves on counter entries (pkAppliedCharge) make any replay of any record exactly once. The
+live job holds an flock on `<name>.lock` from before its first record to the end: a replay
+(replay.py: the next job, `cupspykota --replay`) skips what a live job holds, and finishes what
+a dead one left (the kernel releases a dead process's lock).
 
-Replayed at the start of every job (when the directory answers) and by `cupspykota --replay`.
+A record is written whole or not at all: every byte (a short write on a full disk is continued,
+then refused), fsync, rename over the previous record, fsync of the directory. One that cannot be
+written is a JournalError: before printing the job is held, never printed uncharged.
+
 Where: `journaldir` in pykota.conf, else $PYKOTA_HOME/journal when PYKOTA_HOME is set, else
-/var/lib/pykota/journal.
+/var/lib/pykota/journal; a directory only root may write (places.private_dir).
 """
 from __future__ import annotations
 
-import fcntl
+import errno
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..model import Charge, Job
+from .jobinfo import as_text
+from .places import hold, private_dir
 
 if TYPE_CHECKING:
     from ..config import Config
-    from ..directory import Directory
 
 DEFAULT_DIR = "/var/lib/pykota/journal"
+VERSION = 2           # 2: reservations carry marks; a file without a version was written before
+
+
+class JournalError(Exception):
+    """A record could not be kept on disk (full disk, unwritable or unsafe directory)."""
 
 
 def journal_dir(config: Config) -> Path:
@@ -38,122 +53,112 @@ def journal_dir(config: Config) -> Path:
     return Path(DEFAULT_DIR)
 
 
+def lock_path(record: Path) -> Path:
+    return record.with_suffix(".lock")
+
+
+# -- the format ----------------------------------------------------------------------------------
+
 def charge_to_json(charge: Charge) -> bytes:
     fields = asdict(charge)
     fields["job"]["date"] = charge.job.date.isoformat()
+    fields["version"] = VERSION
     return json.dumps(fields, sort_keys=True).encode()
 
 
 def charge_from_json(data: bytes) -> Charge:
-    """The charge a journal file holds; ValueError when it holds none."""
+    """The charge a journal file holds; ValueError when it holds none. Text that is not UTF-8
+    (in records written before it was escaped at the job's start) is escaped here."""
     try:
         fields = json.loads(data)
-        job = dict(fields.pop("job"))
+        job: dict[str, Any] = {key: as_text(value) if isinstance(value, str) else value
+                               for key, value in fields.pop("job").items()}
         job["date"] = datetime.fromisoformat(job["date"])
+        version = fields.pop("version", 1)
         if "price" in fields:               # files written before the field was named debit
             fields["debit"] = fields.pop("price")
-        return Charge(job=Job(**job), quota_dns=tuple(fields.pop("quota_dns")),
-                      reserved_pages=dict(fields.pop("reserved_pages") or {}), **fields)
+        reserved_pages = dict(fields.pop("reserved_pages") or {})
+        if version < 2 and any(reserved_pages.values()):
+            raise ValueError("written by an older cupspykota after a strict reservation, which left no mark: "
+                             f"apply by hand {fields.get('pages')} pages, less {reserved_pages} already counted")
+        return Charge(job=Job(**job), quota_dns=tuple(fields.pop("quota_dns")), reserved_pages=reserved_pages,
+                      **fields)
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"not a charge ({type(exc).__name__}: {exc})") from None
 
 
-def write(directory: Path, charge: Charge) -> Path:
-    """Durably store one charge; returns its path."""
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    final = directory / f"{charge.name}.json"
-    temporary = directory / f".{charge.name}.tmp"
-    data = charge_to_json(charge)
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+# -- writing -------------------------------------------------------------------------------------
+
+def durable_write(path: Path, data: bytes) -> None:
+    """`data` as the whole content of `path`, or OSError with `path` as it was."""
+    temporary = path.with_name(f".{path.name}.tmp")
     try:
-        os.write(fd, data)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        try:
+            rest = memoryview(data)
+            while rest:
+                written = os.write(fd, rest)
+                if written <= 0:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                rest = rest[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
+def fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
         os.fsync(fd)
     finally:
         os.close(fd)
-    os.rename(temporary, final)
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-    return final
 
 
-def _set_aside(path: Path, report: ReplayReport, reason: str) -> None:
-    """Move a charge that cannot be applied to failed/, so that it never blocks the charges
-    behind it; an admin reads the reason there (and `cupspykota --replay` lists them)."""
-    failed = path.parent / "failed"
-    failed.mkdir(mode=0o700, exist_ok=True)
-    os.replace(path, failed / path.name)
-    (failed / (path.name + ".reason")).write_text(" ".join(reason.split()) + "\n")
-    report.failed += 1
-    report.errors.append(f"{path.name}: {' '.join(reason.split())} (moved to {failed})")
+def write(folder: Path, charge: Charge) -> Path:
+    """One charge kept durably as `<name>.json` in `folder` (no lock: for charges of no live job)."""
+    path = private_dir(folder) / f"{charge.name}.json"
+    durable_write(path, charge_to_json(charge))
+    return path
 
 
-def pending(directory: Path) -> list[Path]:
-    if not directory.is_dir():
-        return []
-    return sorted(p for p in directory.glob("*.json"))
+class JobJournal:
+    """One job's record in the journal, and the lock the job holds on it while it lives."""
 
+    def __init__(self, folder: Path, name: str):
+        self.folder, self.name = folder, name
+        self.path = folder / f"{name}.json"
+        self.recorded = False             # a record of this job is on disk
+        self._lock: int | None = None
 
-@dataclass
-class ReplayReport:
-    applied: int = 0
-    already: int = 0
-    failed: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        return f"{self.applied} applied, {self.already} already in the directory, {self.failed} left"
-
-
-def replay(d: Directory, directory: Path, limit: int | None = None) -> ReplayReport:
-    """Apply the pending charges; each file is removed once the directory has the charge.
-    Concurrent replays (several jobs at once) lock each file, and charge_job's unique name
-    makes even a double apply harmless."""
-    from ..directory import DirectoryUnavailable
-    report = ReplayReport()
-    for path in pending(directory)[:limit]:
+    def record(self, charge: Charge) -> None:
+        """Make `charge` what the directory must receive if the job stops here; on disk when this
+        returns, else JournalError."""
         try:
-            handle = open(path, "rb")
-        except FileNotFoundError:
-            continue                               # another process applied it meanwhile
-        with handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                continue                           # another process is applying it
-            if not path.exists():
-                continue
-            try:
-                _replay_one(d, path, handle.read(), report)
-            except DirectoryUnavailable:
-                report.failed += len(pending(directory))
-                raise
-    return report
+            if self._lock is None:
+                private_dir(self.folder)
+                self._lock = hold(lock_path(self.path))
+            durable_write(self.path, charge_to_json(charge))
+        except OSError as exc:
+            raise JournalError(f"the journal in {self.folder} cannot keep the charge of job {charge.job.job_id}: "
+                               f"{exc.strerror or exc}") from None
+        self.recorded = True
 
+    def done(self) -> None:
+        """The directory has the job's last record: nothing is pending any more."""
+        if self.recorded:
+            self.path.unlink(missing_ok=True)
+            self.recorded = False
+        if self._lock is not None:
+            lock_path(self.path).unlink(missing_ok=True)
+        self.close()
 
-def _replay_one(d: Directory, path: Path, data: bytes, report: ReplayReport) -> None:
-    from ..directory import DirectoryError, DirectoryUnavailable
-    from ..directory.history import charge_job, replay_is_safe
-    try:
-        charge = charge_from_json(data)
-    except ValueError as exc:
-        _set_aside(path, report, f"unreadable ({exc})")
-        return
-    if not replay_is_safe(charge.job):
-        _set_aside(path, report, "older than the directory's memory of applied charges; "
-                                 "check the history and apply it by hand if it is missing")
-        return
-    try:
-        new = charge_job(d, charge)
-    except DirectoryUnavailable:
-        raise
-    except DirectoryError as exc:                  # e.g. a quota entry deleted since: it will not get better
-        _set_aside(path, report, str(exc))
-        return
-    if new:
-        report.applied += 1
-    else:
-        report.already += 1
-    path.unlink(missing_ok=True)
+    def close(self) -> None:
+        """Let go of the lock: a record still on disk is for a replay to finish."""
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None

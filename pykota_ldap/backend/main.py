@@ -87,7 +87,8 @@ def _replay() -> int:
     """cupspykota --replay: the journal's pending charges, applied now."""
     from ..config import Config, ConfigError
     from ..directory import Directory, DirectoryError
-    from .journal import journal_dir, pending, replay
+    from .journal import journal_dir
+    from .replay import pending, replay
     try:
         config = Config(want_admin=True)
         folder = journal_dir(config)
@@ -102,4 +103,4 @@ def _replay() -> int:
     print(f"cupspykota: {report} ({folder})")
     for line in report.errors:
         print(f"cupspykota: {line}", file=sys.stderr)
-    return BackendExit.FAILED if report.failed else BackendExit.OK
+    return BackendExit.FAILED if report.failed or report.waiting else BackendExit.OK

@@ -28,6 +28,7 @@ class RunResult:
     reported_pages: int | None      # from PAGE: lines, if any
     killed: bool = False
     message: str = ""
+    started: bool = True            # False: cancelled before the real backend started
 
 
 def backend_path(scheme: str, environ: dict[str, str], own_path: str | None = None) -> str | None:
@@ -65,12 +66,15 @@ def _open_fds() -> tuple[int, ...]:
 
 
 class Runner:
-    """One run of the real backend; terminate() forwards a cancellation to it."""
+    """Runs of the real backend; terminate() forwards a cancellation to the one running, or to
+    the one starting, or keeps the next one from starting."""
 
     def __init__(self) -> None:
         self.process: subprocess.Popen[bytes] | None = None
+        self.stopped = False
 
     def terminate(self) -> None:
+        self.stopped = True
         if self.process and self.process.poll() is None:
             try:
                 self.process.send_signal(signal.SIGTERM)
@@ -78,9 +82,11 @@ class Runner:
                 pass
 
     def run(self, job: JobInfo, path: str) -> RunResult:
+        if self.stopped:
+            return RunResult(BackendExit.OK, None, message="cancelled before the real backend started", started=False)
         env = dict(job.environ)
         env["DEVICE_URI"] = job.uri
-        args = [job.uri, job.job_id, job.user, job.title, str(job.copies), job.options_text]
+        args = [job.uri, job.job_id, job.user, job.raw_title, str(job.copies), job.raw_options]
         if job.file_arg is not None:            # a raw queue: the spool file in argv, nothing on stdin
             args.append(job.file_arg)
             data = os.devnull
@@ -91,7 +97,9 @@ class Runner:
                 self.process = subprocess.Popen(args, executable=path, stdin=stdin, stderr=subprocess.PIPE,
                                                 env=env, pass_fds=_open_fds(), **_run_as(path))
             except OSError as exc:
-                return RunResult(BackendExit.FAILED, None, message=f"cannot run {path}: {exc}")
+                return RunResult(BackendExit.FAILED, None, message=f"cannot run {path}: {exc}", started=False)
+            if self.stopped:                    # cancelled while it was being started
+                self.terminate()
             reported = _pass_through(self.process)
             status = self.process.wait()
         name = os.path.basename(path)

@@ -6,7 +6,9 @@ CUPS starts then only connects, hands over its file descriptors (stdin with the 
 stdout, stderr to cupsd, and CUPS' back and side channels 3 and 4) with SCM_RIGHTS, its argv and
 environment, and waits for the exit code. The helper forks one child per job; the child takes
 the descriptors as its own and runs exactly the same flow as the backend would (flow.run),
-so nothing differs but the start-up. A cancellation (SIGTERM to the backend) is passed on.
+so nothing differs but the start-up. A cancellation (SIGTERM to the backend) is passed on, also
+one that comes while the job is being handed over. The child knows which backend process and
+which cupsd the job belongs to: if that cupsd dies, the job is not printed (a new cupsd runs it).
 
 Safety: when the helper is not running (no socket, connection refused) the backend does the
 job itself. Once the job was handed over it never does: if the helper dies mid-job the backend
@@ -32,7 +34,9 @@ from .state import socket_path
 MAX_FDS = 8
 PRELOAD = ("pykota_ldap.directory.history", "pykota_ldap.directory.jobcontext", "pykota_ldap.directory.quotas",
            "pykota_ldap.directory.accounts", "pykota_ldap.backend.decide", "pykota_ldap.backend.flow",
-           "pykota_ldap.backend.journal", "pykota_ldap.backend.notify", "pykota_ldap.backend.precount",
+           "pykota_ldap.backend.printing",
+           "pykota_ldap.backend.journal", "pykota_ldap.backend.replay", "pykota_ldap.backend.reserve",
+           "pykota_ldap.backend.charge", "pykota_ldap.backend.notify", "pykota_ldap.backend.precount",
            "pykota_ldap.backend.run", "pykota_ldap.accounting.pdl.counting", "pikepdf")
 
 
@@ -121,11 +125,11 @@ def _run_child(conn: socket.socket) -> None:
     """The forked child: the job, its exit code sent back to the waiting backend; never returns."""
     code, reply_to = int(BackendExit.HOLD), conn
     try:
-        argv, reply_to = _adopt(conn)
+        argv, cupsd, reply_to = _adopt(conn)
         _pass_on_cancel(reply_to)
         cupsio.debug(f"job run by the resident helper (pid {os.getppid()}, child {os.getpid()})")
         from .flow import run
-        code = run(argv)
+        code = run(argv, cupsd)
     except BaseException:  # noqa: BLE001 - flow.run maps everything; this is a last resort
         code = BackendExit.HOLD
     finally:
@@ -159,9 +163,10 @@ def _high(fd: int) -> int:
     return moved
 
 
-def _adopt(conn: socket.socket) -> tuple[list[str], socket.socket]:
+def _adopt(conn: socket.socket) -> tuple[list[str], tuple[int, int], socket.socket]:
     """The backend's descriptors, environment and working directory become this process's own.
-    Returns the job's argv and the connection, moved out of the way of the descriptors."""
+    Returns the job's argv, (the backend process, its cupsd), and the connection, moved out of
+    the way of the descriptors."""
     request, fds = _receive(conn)
     conn = socket.socket(fileno=_high(conn.detach()))
     numbers = request["fds"]                      # which descriptor each received one stands for
@@ -182,7 +187,8 @@ def _adopt(conn: socket.socket) -> tuple[list[str], socket.socket]:
         os.chdir(request.get("cwd") or "/")
     except OSError:
         os.chdir("/")
-    return request["argv"], conn
+    backend, cupsd = request["cupsd"]
+    return request["argv"], (int(backend), int(cupsd)), conn
 
 
 def _pass_on_cancel(conn: socket.socket) -> None:
@@ -208,21 +214,34 @@ def hand_over(argv: list[str]) -> int | None:
     conn = _connect(socket_path())
     if conn is None:
         return None
+    # A cancel from here on reaches the job: it is noted until the helper has the job, then sent.
+    handed, cancelled = [False], [False]
+
+    def on_term(signum: int, frame: object) -> None:
+        cancelled[0] = True
+        if handed[0]:
+            try:
+                conn.send(b"T")
+            except OSError:
+                pass
+
+    signal.signal(signal.SIGTERM, on_term)
     numbers = _open_descriptors()
-    payload = json.dumps({"argv": argv, "env": dict(os.environ), "cwd": os.getcwd(), "fds": numbers}).encode()
+    payload = json.dumps({"argv": argv, "env": dict(os.environ), "cwd": os.getcwd(), "fds": numbers,
+                          "cupsd": [os.getpid(), os.getppid()]}).encode()
+    if cancelled[0]:
+        conn.close()
+        cupsio.info("job cancelled before printing")
+        return BackendExit.OK
     try:
         socket.send_fds(conn, [struct.pack("!I", len(payload)) + payload], numbers)
     except OSError:
         conn.close()
-        return None                                # nothing was handed over
-
-    def on_term(signum: int, frame: object) -> None:
-        try:
-            conn.send(b"T")
-        except OSError:
-            pass
-
-    signal.signal(signal.SIGTERM, on_term)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        return BackendExit.OK if cancelled[0] else None      # nothing was handed over
+    handed[0] = True
+    if cancelled[0]:
+        on_term(signal.SIGTERM, None)
     code = _exit_code(conn)
     conn.close()
     if code is None:

@@ -16,6 +16,9 @@ from .errors import AlreadyExists, AssertionFailed, DirectoryError, NotFound
 from .records import USER_ATTRS, user_from
 
 PK_ACCOUNT_ATTRS = ["pkLimitBy", "pkBalance", "pkLifeTimePaid", "pkOverCharge"]
+# What pkAccount alone allows on the entry, removed with it (the marks of charges applied to the
+# balance, pkAppliedCharge, included: left behind, they would make the modify fail).
+DETACHED_ATTRS = PK_ACCOUNT_ATTRS + ["pkAppliedCharge"]
 
 # -- becoming managed --------------------------------------------------------------------------
 
@@ -95,10 +98,10 @@ def attach_user(d: Directory, name: str, limit_by: str = "quota", balance: int =
 
 
 def detach_user(d: Directory, user: User) -> None:
-    """Remove pkAccount and its attributes; the organisation's entry itself stays."""
-    entry = d.read(user.dn, ["objectClass"] + PK_ACCOUNT_ATTRS + ["description"]) or {}
+    """Remove pkAccount and its attributes in one modify; the organisation's entry itself stays."""
+    entry = d.read(user.dn, ["objectClass"] + DETACHED_ATTRS) or {}
     changes: dict[str, Sequence[tuple[str, Sequence[object]]]] = {"objectClass": [(MODIFY_DELETE, ["pkAccount"])]}
-    for attr in PK_ACCOUNT_ATTRS:
+    for attr in DETACHED_ATTRS:
         if values(entry, attr):
             changes[attr] = [(MODIFY_DELETE, [])]
     classes = {c.lower() for c in values(entry, "objectClass")}

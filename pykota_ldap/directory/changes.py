@@ -3,17 +3,33 @@
 A command parses and checks what was typed and resolves the names, then makes one of these
 calls per object; anything else making the same change (a script, a web page) makes it the
 same way, in the same order.
+
+A change either completes, or leaves things as they were, or is ordered so that the same call
+finishes it (the object stays what the command looks for until its last write); an error says
+what had been done before it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
+from .. import money
 from ..model import BillingCode, Group, GroupQuota, Printer, User, UserQuota
 from . import accounts, history, quotas
 from . import printers as printer_store
 from .core import Directory
-from .errors import NotFound
+from .errors import DirectoryError, NotFound
+
+T = TypeVar("T")
+AGAIN = "the same command finishes the change"
+
+
+def _step(what: str, write: Callable[[], T], after: str = AGAIN) -> T:
+    """One write of a multi-entry change; its error says what was being done, and what then."""
+    try:
+        return write()
+    except DirectoryError as exc:
+        raise type(exc)(f"{what}: {exc}; {after}") from None
 
 # -- users and groups (pkusers) ----------------------------------------------------------------
 
@@ -70,27 +86,40 @@ def pay(d: Directory, user: User, amount: int, relative: bool, comment: str | No
     """A payment: the balance changes by amount (relative) or becomes amount, and the payment is
     recorded. A relative amount is one Modify-Increment; an absolute one becomes the difference
     from the value read, applied only if the balance did not move meanwhile (accounts.set_balance).
-    Returns the change; nothing is recorded when it is 0."""
+    A payment that cannot be recorded is taken back from the balance. Returns the change;
+    nothing is recorded when it is 0."""
     if relative:
         accounts.change_balance(d, user, amount, paid=True)
         delta = amount
     else:
         delta = accounts.set_balance(d, user, amount)
     if delta:
-        history.add_payment(d, user.name, delta, comment)
+        try:
+            history.add_payment(d, user.name, delta, comment)
+        except DirectoryError as exc:
+            _step(f"user {user.name}: the payment of {money.format(delta)} could not be recorded ({exc}) and its "
+                  "change of the balance not undone", lambda: accounts.change_balance(d, user, -delta, paid=True),
+                  "correct the balance by hand")
+            raise type(exc)(f"user {user.name}: the payment of {money.format(delta)} could not be recorded ({exc}); "
+                            "the balance is as it was") from None
     return delta
 
 
 def forget_user(d: Directory, user: User) -> None:
-    """Out of quota management: its quota entries and pk attributes go; the account stays."""
-    quotas.delete_user_quotas_of(d, user=user.name)
-    accounts.detach_user(d, user)
+    """Out of quota management: its quota entries go, then pkAccount with its attributes; the
+    account stays. The user is managed until the last write, so the same command finishes it."""
+    removed = _step(f"user {user.name}: deleting its quota entries",
+                    lambda: quotas.delete_user_quotas_of(d, user=user.name))
+    _step(f"user {user.name}: {removed} quota entries deleted, then removing pkAccount",
+          lambda: accounts.detach_user(d, user))
 
 
 def forget_group(d: Directory, group: Group) -> None:
-    """The same for a users group: its group quota entries and pkGroup go; the group stays."""
-    quotas.delete_group_quotas_of(d, group=group.name)
-    accounts.detach_group(d, group)
+    """The same for a users group: its group quota entries go, then pkGroup; the group stays."""
+    removed = _step(f"group {group.name}: deleting its quota entries",
+                    lambda: quotas.delete_group_quotas_of(d, group=group.name))
+    _step(f"group {group.name}: {removed} quota entries deleted, then removing pkGroup",
+          lambda: accounts.detach_group(d, group))
 
 
 # -- printers (pkprinters) ---------------------------------------------------------------------
@@ -115,11 +144,14 @@ def update_printer(d: Directory, target: Printer | str, fields: dict[str, Any],
 
 
 def remove_printer(d: Directory, printer: Printer) -> None:
-    """The printer, its user and group quota entries and its group memberships; the history
-    keeps its jobs."""
-    quotas.delete_user_quotas_of(d, printer=printer.name)
-    quotas.delete_group_quotas_of(d, printer=printer.name)
-    printer_store.delete_printer(d, printer)
+    """The printer's user and group quota entries, its group memberships, then the printer; the
+    history keeps its jobs. The printer is there until the last write: the same command finishes it."""
+    users = _step(f"printer {printer.name}: deleting its user quota entries",
+                  lambda: quotas.delete_user_quotas_of(d, printer=printer.name))
+    groups = _step(f"printer {printer.name}: {users} user quota entries deleted, then its group quota entries",
+                   lambda: quotas.delete_group_quotas_of(d, printer=printer.name))
+    _step(f"printer {printer.name}: {users} user and {groups} group quota entries deleted, then the printer",
+          lambda: printer_store.delete_printer(d, printer))
 
 
 # -- billing codes (pkbcodes) ------------------------------------------------------------------

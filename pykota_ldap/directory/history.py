@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
-from ldap3 import MODIFY_ADD, MODIFY_INCREMENT
+from ldap3 import MODIFY_ADD, MODIFY_DELETE, MODIFY_INCREMENT
 
 from ..model import BillingCode, Charge, Job, Payment
 from . import escaping as esc
 from .core import Directory, Writer, values
-from .errors import AlreadyExists, DirectoryError
+from .errors import AccessDenied, AlreadyExists, DirectoryError
 from .records import (
     BILLING_ATTRS,
     JOB_ATTRS,
@@ -43,6 +43,8 @@ def add_job(d: Directory, job: Job, name: str | None = None) -> str:
 
 CHARGE_MEMORY_DAYS = 31     # how long an entry remembers the charges applied to it
 PRUNE_ONE_IN = 50           # prune an entry's old marks on one charge in 50, on average
+ALREADY = "attributeOrValueExists"      # the server's answer to a mark that is there already
+NOT_THERE = "noSuchAttribute"           # ...and to the removal of one that is not
 
 
 def charge_mark(job: Job, name: str) -> str:
@@ -50,18 +52,69 @@ def charge_mark(job: Job, name: str) -> str:
     return f"{to_time(job.date)} {name}"
 
 
-def apply_once(d: Directory, dn: str, deltas: dict[str, int], mark: str) -> bool:
-    """Increment counters and add the charge's mark in ONE modify (atomic on the entry).
+def reservation_mark(mark: str) -> str:
+    """The mark an entry holds while what a strict admission counted on it awaits the charge."""
+    return f"{mark} reserved"
 
-    If the mark is there already, the server refuses the whole modify (attributeOrValueExists)
-    and nothing is counted: the charge was applied before. Returns False in that case."""
-    changes: dict[str, list[tuple[str, list[object]]]] = {
-        attr: [(MODIFY_INCREMENT, [int(delta)])] for attr, delta in deltas.items() if delta}
-    changes["pkAppliedCharge"] = [(MODIFY_ADD, [mark])]
+
+def _changes(deltas: Mapping[str, int], add: str | None = None,
+             remove: str | None = None) -> dict[str, list[tuple[str, list[object]]]]:
+    """The marks first (a mark already there, or one missing, refuses the modify before any
+    counter moves), then the Modify-Increments."""
+    marks: list[tuple[str, list[object]]] = ([(MODIFY_ADD, [add])] if add else []) + (
+        [(MODIFY_DELETE, [remove])] if remove else [])
+    changes: dict[str, list[tuple[str, list[object]]]] = {"pkAppliedCharge": marks}
+    changes.update({attr: [(MODIFY_INCREMENT, [int(delta)])] for attr, delta in deltas.items() if delta})
+    return changes
+
+
+def _write(d: Directory, dn: str, changes: Mapping[str, list[tuple[str, list[object]]]],
+           assertion: str | None = None) -> None:
+    """One modify that a mark makes safe to repeat; a refusal by the ACL says who may not write what."""
     try:
-        d.modify(dn, changes, retry_safe=True)
+        d.modify(dn, changes, assertion=assertion, retry_safe=True)
+    except AccessDenied:
+        raise AccessDenied(f"the service account ({d.settings.bind_dn or 'anonymous'}) may not write "
+                           f"{', '.join(changes)} on {dn}: fix the ACL (pkdoctor checks it)") from None
+
+
+def reserve(d: Directory, dn: str, deltas: Mapping[str, int], guard: str, mark: str) -> None:
+    """Count `deltas` on an entry at admission (strict enforcement), only if `guard` (a filter on
+    the entry) holds: check and write are one server-side step. The entry takes the job's
+    reservation mark in the same modify, so asking again after an answer lost in flight changes
+    nothing (the assertion lets an entry holding the mark through, and the mark is then refused).
+    AssertionFailed when the guard refuses."""
+    held = reservation_mark(mark)
+    try:
+        _write(d, dn, _changes(deltas, add=held), assertion=f"(|{esc.eq('pkAppliedCharge', held)}{guard})")
     except DirectoryError as exc:
-        if "attributeOrValueExists" in str(exc):
+        if ALREADY not in str(exc):
+            raise
+
+
+def apply_once(d: Directory, dn: str, deltas: Mapping[str, int], mark: str,
+               reserved: Mapping[str, int] | None = None) -> bool:
+    """Change counters and add the charge's mark in ONE modify (atomic on the entry).
+
+    If the mark is there already, the server refuses the whole modify and nothing is counted: the
+    charge was applied before; returns False then. `reserved`: what the job's admission counted
+    on the entry; when the entry still holds that reservation's mark, only the difference moves
+    and the reservation's mark goes in the same modify; when it does not (never reserved, or
+    given back), the whole deltas move."""
+    try:
+        if reserved and any(reserved.values()):
+            net = {attr: deltas.get(attr, 0) - reserved.get(attr, 0) for attr in {**deltas, **reserved}}
+            try:
+                _write(d, dn, _changes(net, add=mark, remove=reservation_mark(mark)))
+                return True
+            except DirectoryError as exc:
+                if NOT_THERE not in str(exc):
+                    raise
+        if not any(deltas.values()):
+            return True                  # nothing to count here: no write, no mark
+        _write(d, dn, _changes(deltas, add=mark))
+    except DirectoryError as exc:
+        if ALREADY in str(exc):
             return False
         raise
     # Pruning reads every mark of the entry: do it now and then, not on every charge (a busy
@@ -95,29 +148,33 @@ def charge_job(d: Directory, charge: Charge) -> bool:
     user's balance, the billing code) changes in one modify that also adds the charge's mark,
     so applying the same charge again changes nothing on that entry. The history entry comes
     last, under the charge's unique name: when it exists, the whole charge is done. A charge cut
-    off half-way (directory lost) is finished by replaying it (the backend's local journal).
+    off half-way (directory lost, backend killed) is finished by replaying it (the backend's
+    local journal holds it from before the first write).
 
     No LDAP transaction: slapd 2.5's back-mdb crashes under concurrent transactions and a failed
     one can corrupt the database (measured here), while single modifies are atomic and safe.
 
-    Pages already counted on a quota entry at admission (charge.reserved_pages, strict
-    enforcement) are not counted again: only the difference moves pkPageCounter.
+    What strict enforcement counted at admission (charge.reserved_pages, charge.reserved) is not
+    counted again on an entry that still holds the reservation's mark (apply_once).
     Returns False when the charge had been applied completely before (a replay).
     Marks are kept CHARGE_MEMORY_DAYS after the job's date: replay_is_safe() tells a journal
     whether a charge is still young enough to be replayed without risk.
     """
     mark = charge_mark(charge.job, charge.name)
     for quota_dn in charge.quota_dns:
-        apply_once(d, quota_dn, {"pkPageCounter": charge.pages - charge.reserved_pages.get(quota_dn, 0),
-                                 "pkLifePageCounter": charge.pages}, mark)
-    if charge.debit and charge.user_dn:
-        apply_once(d, charge.user_dn, {"pkBalance": -charge.debit}, mark)
+        apply_once(d, quota_dn, {"pkPageCounter": charge.pages, "pkLifePageCounter": charge.pages}, mark,
+                   reserved={"pkPageCounter": charge.reserved_pages.get(quota_dn, 0)})
+    if charge.user_dn and (charge.debit or charge.reserved):
+        apply_once(d, charge.user_dn, {"pkBalance": -charge.debit}, mark, reserved={"pkBalance": -charge.reserved})
     if charge.billing_code_dn and (charge.pages or charge.debit):
         apply_once(d, charge.billing_code_dn, {"pkPageCounter": charge.pages, "pkBalance": -charge.debit}, mark)
     try:
         d.add(job_dn(d, charge.name), ["pkJob"], {"cn": charge.name, **job_attributes(charge.job)})
     except AlreadyExists:
         return False
+    except AccessDenied:
+        raise AccessDenied(f"the service account ({d.settings.bind_dn or 'anonymous'}) may not add history "
+                           f"entries under {d.settings.jobbase}: fix the ACL (pkdoctor checks it)") from None
     return True
 
 

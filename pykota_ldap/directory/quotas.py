@@ -225,17 +225,3 @@ def page_usage_by_printer(d: Directory, printers: list[str] | None = None) -> di
         key = (str(first(entry, "pkUserName")).lower(), str(first(entry, "pkPrinterName")).lower())
         usage[key] = (first_int(entry, "pkPageCounter", 0), first_int(entry, "pkLifePageCounter", 0))
     return usage
-
-
-# -- the CUPS backend (strict enforcement under concurrency) ----------------------------------
-
-def reserve_pages(d: Directory, dn: str, pages: int, cap: int) -> None:
-    """Count `pages` on a quota entry now, only if the counter stays within `cap` (the limit the
-    decision applied): the check and the increment are one server-side step, so jobs on several
-    queues at once cannot pass a limit together. AssertionFailed when they would."""
-    d.increment(dn, {"pkPageCounter": pages}, assertion=f"(pkPageCounter<={cap - pages})")
-
-
-def release_pages(d: Directory, dn: str, pages: int) -> None:
-    """Give back pages reserved with reserve_pages (the job was refused after all)."""
-    d.increment(dn, {"pkPageCounter": -pages})

@@ -175,7 +175,9 @@ class Cupsd(Rig):
 
     def __init__(self, pykota_home: str | os.PathLike | None = None, retry_interval: int = 5,
                  retry_limit: int = 5, loglevel: str = "debug", python: str | None = None,
-                 profile: str = "debian", users: NssFiles | None = None, network_address: str | None = None):
+                 profile: str = "debian", users: NssFiles | None = None, network_address: str | None = None,
+                 extra_conf: str = ""):
+        """extra_conf: lines added to cupsd.conf (e.g. DirtyCleanInterval 0: state on disk at once)."""
         if profile not in ("debian", "permissive"):
             raise ValueError(f"unknown cupsd profile {profile!r}")
         parent = os.environ.get("PYKOTA_TEST_TMP", "/tmp")
@@ -191,6 +193,7 @@ class Cupsd(Rig):
         self.profile, self.users = profile, users
         self.network_address = network_address
         self.network = f"{network_address}:{self.port}" if network_address else None
+        self.extra_conf = extra_conf
         self.process: subprocess.Popen | None = None
         self.backend_dir = self.dir / "serverbin" / "backend"
 
@@ -234,7 +237,7 @@ class Cupsd(Rig):
             files = PERMISSIVE_FILES.format(d=d, setenv=setenv)
             conf = "".join(f"Listen {where}\n" for where in listen) + knobs + PERMISSIVE_CUPSD
         (d / "etc" / "cups-files.conf").write_text(files)
-        (d / "etc" / "cupsd.conf").write_text(conf)
+        (d / "etc" / "cupsd.conf").write_text(conf + self.extra_conf)
 
     def _wait_ready(self, timeout: float = 15.0) -> None:
         assert self.process is not None

@@ -3,7 +3,9 @@
 - `NetworkPrinter`: a raw TCP (JetDirect, `socket://`) listener plus a pysnmp 7 agent serving
   the Printer-MIB / Host-Resources values PyKota's hardware accounting reads:
   prtMarkerLifeCount (grows by the pages of each job received, counted with the pdl counter),
-  hrPrinterStatus (4 printing while a job comes in, 3 idle), hrDeviceStatus, and
+  hrPrinterStatus (4 printing while a job comes in, 3 idle); with `seconds_per_page` the printer
+  "prints" after receiving the data, holding the connection open meanwhile (a socket backend then
+  waits for it, as with a real printer), and counts the pages when done, hrDeviceStatus, and
   hrPrinterDetectedErrorState. The agent and the listener run in daemon threads of this process;
   tests change `values` directly (e.g. hrDeviceStatus 5 = down) or stop the listener.
 - `IppEvePrinter`: CUPS' own `ippeveprinter` (an IPP Everywhere printer) as our child, for
@@ -136,6 +138,8 @@ class NetworkPrinter(Rig):
                 out.write(chunk)
                 size += len(chunk)
             out.close()
+            with self._lock:
+                self.jobs[number - 1]["received"] = size     # all the data is here; printing starts
             pages = count_job(path) if size else 0
             if self.seconds_per_page:
                 time.sleep(self.seconds_per_page * pages)

@@ -160,3 +160,56 @@ def test_filter_metacharacters_match_nothing_more(sh, name):
     sh("pkusers -a jerome toto")
     result = sh(f"pkusers -L '{name}'", ok=False)
     assert result.exit_code == 1 and result.stdout == ""
+
+
+def test_delete_a_balance_user_who_has_printed(sh, admin_directory):
+    """The user entry holds the marks of the charges applied to it (pkAppliedCharge, allowed by
+    pkAccount): they go with pkAccount, in the same modify, after the quota entries."""
+    from datetime import datetime, timezone
+
+    from .conftest import charge
+    sh("pkprinters -a -p 0.10 hp4")
+    sh("pkusers -a -l balance -b 10 jerome")
+    sh("edpykota -a jerome -P hp4")
+    charge(admin_directory, "jerome", "hp4", 3, datetime.now(timezone.utc), price=300)
+    assert "pkAppliedCharge" in user(sh, "jerome")
+    sh("pkusers -d jerome")
+    entry = user(sh, "jerome")
+    assert "pkAccount" not in entry["objectClass"]
+    assert not {"pkAppliedCharge", "pkBalance", "pkLimitBy"} & set(entry)
+    assert sh.search("ou=UserQuotas,ou=PyKota,dc=example,dc=org", "(pkUserName=jerome)", "dn") == ""
+
+
+def _acl(sh, rule):
+    sh.slapd.ldapmodify("dn: olcDatabase={1}mdb,cn=config\nchangetype: modify\nadd: olcAccess\n"
+                        f"olcAccess: {{1}}{rule}\n", config=True)
+
+
+def _acl_removed(sh):
+    sh.slapd.ldapmodify("dn: olcDatabase={1}mdb,cn=config\nchangetype: modify\ndelete: olcAccess\n"
+                        "olcAccess: {1}\n", config=True)
+
+
+def test_a_payment_that_cannot_be_recorded_leaves_the_balance_as_it_was(sh):
+    from pykota_ldap.testing.slapd import SERVICE_DN
+    sh("pkusers -a -l balance -b 10 jerome")
+    _acl(sh, f'to dn.subtree="{PAYMENTS}" by dn.exact="{SERVICE_DN}" read by * read')
+    result = sh("pkusers -b +5 -C 'at the desk' jerome", ok=False)
+    assert result.exit_code == 1
+    assert "could not be recorded" in result.output and "the balance is as it was" in result.output, result.output
+    assert user(sh, "jerome")["pkBalance"] == ["10000"]
+
+
+def test_an_interrupted_delete_says_what_it_did_and_the_same_command_finishes_it(sh):
+    from pykota_ldap.testing.slapd import SERVICE_DN
+    sh("pkprinters -a hp4")
+    sh("pkusers -a jerome")
+    sh("edpykota -a jerome -P hp4")
+    _acl(sh, f'to dn.exact="uid=jerome,{PEOPLE}" attrs=objectClass by dn.exact="{SERVICE_DN}" read by * read')
+    result = sh("pkusers -d jerome", ok=False)
+    assert result.exit_code == 1
+    assert "1 quota entries deleted, then removing pkAccount" in result.output, result.output
+    assert "the same command finishes the change" in result.output
+    _acl_removed(sh)
+    sh("pkusers -d jerome")
+    assert "pkAccount" not in user(sh, "jerome")["objectClass"]

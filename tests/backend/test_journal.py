@@ -4,7 +4,7 @@ import json
 import re
 from datetime import datetime, timezone
 
-from pykota_ldap.backend import journal
+from pykota_ldap.backend import journal, replay
 from pykota_ldap.directory import accounts, history, quotas
 from pykota_ldap.model import Action, Charge, Job
 
@@ -39,8 +39,8 @@ def test_a_charge_in_the_older_format_is_replayed(directory, tmp_path):
                      "billing_code": None, "precomputed_size": 3, "precomputed_price": 300,
                      "printer_page_counter": None}}
     (folder / "hp4-5-old.json").write_text(json.dumps(older))
-    report = journal.replay(directory, folder)
-    assert (report.applied, report.failed) == (1, 0) and journal.pending(folder) == []
+    report = replay.replay(directory, folder)
+    assert (report.applied, report.failed) == (1, 0) and replay.pending(folder) == []
     assert accounts.get_user(directory, "alice").balance == 9_700
     assert quotas.user_quotas(directory, "alice", ["hp4"])["hp4"].page_counter == 3
 
@@ -53,13 +53,28 @@ def test_a_charge_that_cannot_apply_is_set_aside(directory, tmp_path):
     journal.write(folder, _charge("a-broken", gone, user.dn))
     journal.write(folder, _charge("b-good", quota.dn, user.dn))
     (folder / "c-garbage.json").write_text("{not json")
-    report = journal.replay(directory, folder, limit=1)          # the broken one first: set aside
-    assert report.failed == 1 and journal.pending(folder) == [folder / "b-good.json", folder / "c-garbage.json"]
-    report = journal.replay(directory, folder)
-    assert (report.applied, report.failed) == (1, 1) and journal.pending(folder) == []
+    report = replay.replay(directory, folder, limit=1)          # the broken one first: set aside
+    assert report.failed == 1 and replay.pending(folder) == [folder / "b-good.json", folder / "c-garbage.json"]
+    report = replay.replay(directory, folder)
+    assert (report.applied, report.failed) == (1, 1) and replay.pending(folder) == []
     assert quotas.user_quotas(directory, "alice", ["hp4"])["hp4"].page_counter == 2
     assert sorted(p.name for p in (folder / "failed").iterdir()) == [
         "a-broken.json", "a-broken.json.reason", "c-garbage.json", "c-garbage.json.reason"]
     reason = (folder / "failed" / "a-broken.json.reason").read_text()
     assert gone in reason and re.search(r"no ?such ?object", reason, re.IGNORECASE), reason
     assert len(list(history.find_jobs(directory, user="alice"))) == 1
+
+
+def test_a_record_with_text_that_is_not_utf8_is_applied_escaped(directory, tmp_path):
+    """A record written before text was escaped at the job's start: a lone surrogate (bytes that
+    were not UTF-8), which no LDAP value can hold, is escaped when the record is read."""
+    user = accounts.attach_user(directory, "alice")
+    quota = quotas.add_user_quota(directory, "alice", "hp4")
+    folder = tmp_path / "journal"
+    older = _charge("a-older", quota.dn, user.dn)
+    journal.write(folder, Charge(older.name, Job(**{**older.job.__dict__, "options": "foo=\udcff\udcfe"}),
+                                 quota_dns=older.quota_dns, pages=2))
+    report = replay.replay(directory, folder)
+    assert (report.applied, report.failed) == (1, 0) and replay.pending(folder) == []
+    [job] = history.find_jobs(directory, user="alice")
+    assert job.options == "foo=\\xff\\xfe"

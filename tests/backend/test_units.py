@@ -66,6 +66,13 @@ def test_accounter_settings():
         accounting.parse("hardware(pjl)")
 
 
+@pytest.mark.parametrize("value", ["hardware(snmp:c@host:notaport)", "hardware(snmp@host:0)",
+                                   "hardware(snmp@host:70000)"])
+def test_accounter_port_that_is_not_one_is_a_configuration_error(value):
+    with pytest.raises(accounting.AccounterError, match="not a port number"):
+        accounting.parse(value)
+
+
 def test_hardware_sanity():
     assert hardware_pages(100, 110, 10) == 10
     assert hardware_pages(105, 100, 1) == 5          # HP NVRAM: -5 + 10
