@@ -12,10 +12,10 @@
   precount    the page count before printing, in-process or in a forked child
   decide      the directory's verdict for one job (policy, duplicates, billing codes, quotas,
               balance reservation)
-  commands    the external commands of pykota.conf (prehook, posthook, ...) with PYKOTA* variables
+  commands    the external commands of pykota.conf (prehook, posthook, ...): the job's values
+              reach them as PYKOTA* variables only
   notify      mailto: why a job was refused or warned
   run         the real backend as a child, its stderr passed through unchanged
-  accounting  the `accounter` setting: software(), hardware(snmp...), hardware(backend)
   hardware    hardware(snmp...): the printer's life page counter before and after the job
   journal     charges that could not reach the directory, kept durably on local disk
   server      `--serve`: the resident helper, and the hand-over of a job to it

@@ -19,9 +19,9 @@ from . import cupsio
 from .jobinfo import JobInfo, uri_host
 
 if TYPE_CHECKING:
+    from ..accounting.accounter import Accounter
     from ..accounting.snmp import PrinterSNMP
     from ..config import Config
-    from .accounting import Accounter
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ..accounting.accounter import Accounter
     from ..config import Config
     from ..directory import Directory
-    from .accounting import Accounter
     from .decide import Verdict
     from .jobinfo import JobInfo
 

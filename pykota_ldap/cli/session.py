@@ -17,7 +17,7 @@ import click
 
 from ..config import Config, LDAPSettings
 from ..directory import Directory
-from .common import fail
+from .common import fail, warn_about
 
 
 @dataclass
@@ -52,6 +52,7 @@ def session(admin: bool | None = None, config: Config | None = None) -> Iterator
         yield given
         return
     config = config or Config(want_admin=admin)
+    warn_about(config)
     with connected(config.ldap(admin)) as directory:
         yield Session(config, directory, config.is_admin, caller_name())
 

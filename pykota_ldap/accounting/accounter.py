@@ -65,4 +65,3 @@ def _snmp(rest: str, value: str) -> Accounter:
     elif rest:
         raise AccounterError(f"accounter: cannot read {value!r}")
     return Accounter("snmp", community=community, host=host or None, port=port)
-
