@@ -53,3 +53,12 @@ def test_every_key_with_a_default_accepts_it():
     for name, spec in KEYS.items():
         if spec.default is not None and spec.default != "none":
             assert spec.form.problem(spec.default) is None, (name, spec.default)
+
+
+def test_every_pykota_key_that_is_not_implemented_is_in_the_doctor_guide():
+    from pathlib import Path
+
+    from pykota_ldap.config_keys import PYKOTA_ONLY
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "doctor.md").read_text()
+    assert [key for key in PYKOTA_ONLY if f"`{key}`" not in guide] == []
+    assert "`coefficient_<colour>`" in guide
