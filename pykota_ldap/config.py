@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import overload
 
 from . import money
+from .config_check import problems
 from .config_values import FALSE_WORDS, TRUE_WORDS
 
 DEFAULT_HOME = "/etc/pykota"
@@ -115,7 +116,6 @@ class Config:
                 self._admin = _read_ini(self.admin_path)
         if want_admin and self._admin is None:
             raise ConfigError(f"{self.admin_path}: not readable: this needs the admin credentials")
-        from .config_check import problems
         self.problems = problems((self.path, self._main), (self.admin_path, self._admin) if self._admin else None)
         self.warnings = [str(problem) for problem in self.problems if not problem.error]
         errors = [str(problem) for problem in self.problems if problem.error]

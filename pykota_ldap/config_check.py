@@ -16,8 +16,8 @@ warnings  PyKota's keys that pykota-ldap does not implement (banners, logger, de
 from __future__ import annotations
 
 import configparser
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from . import config_keys
 from .config_keys import ADMIN, GLOBAL, KEYS, PRINTER, SYNC, SYNC_RULE, KeySpec
@@ -27,8 +27,7 @@ _REQUIRED_FORM = {"storageserver": "an LDAP URI such as ldap://ldap.example.org"
                   "storagename": "the base DN, e.g. dc=example,dc=org", "storageadmin": "a bind DN"}
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     where: str              # "<file> [<section>]"
     text: str               # "<key>: ..." or about the section
     error: bool = True

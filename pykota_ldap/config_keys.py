@@ -14,8 +14,7 @@ Scopes:
 """
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .config_values import (
     DN,
@@ -43,8 +42,7 @@ GLOBAL, PRINTER, ADMIN, SYNC, SYNC_RULE = "global", "printer", "admin", "sync", 
 YES_OR_NO = ("yes", "no", "y", "n", "1", "0", "on", "off", "t", "f", "true", "false")
 
 
-@dataclass(frozen=True)
-class KeySpec:
+class KeySpec(NamedTuple):      # not a dataclass: cheaper to define, and the backend imports this for every job
     name: str
     scope: str                  # GLOBAL, PRINTER, ADMIN, SYNC or SYNC_RULE
     meaning: str                # one line
@@ -205,5 +203,6 @@ def pykota_only(name: str) -> str | None:
 
 def closest(name: str) -> str | None:
     """The known key nearest to `name` (a misspelling), or None when none is near."""
+    import difflib  # only when a key is unknown: the backend imports this module for every job
     found = difflib.get_close_matches(name.lower(), list(KEYS), n=1, cutoff=0.75)
     return found[0] if found else None

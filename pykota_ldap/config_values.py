@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 
 from . import money, shell
 from .accounting.accounter import AccounterError
@@ -22,10 +21,14 @@ QUIET_WORDS = ("devnull", "nobody", "none", "noone", "bitbucket")
 
 
 class Form:
-    """Any text: the base of the other forms."""
+    """Any text: the base of the other forms. (Plain classes, not dataclasses: the backend
+    imports this module for every job, and twenty dataclasses cost milliseconds.)"""
 
     def problem(self, value: str) -> str | None:
         return None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
 
 
 def _wrapped(word: str, value: str) -> str | None:
@@ -34,15 +37,14 @@ def _wrapped(word: str, value: str) -> str | None:
     return found.group(1) if found else None
 
 
-@dataclass(frozen=True)
 class YesNo(Form):
     def problem(self, value: str) -> str | None:
         return None if value.lower() in TRUE_WORDS | FALSE_WORDS else "yes or no"
 
 
-@dataclass(frozen=True)
 class Whole(Form):
-    minimum: int | None = None
+    def __init__(self, minimum: int | None = None):
+        self.minimum = minimum
 
     def problem(self, value: str) -> str | None:
         try:
@@ -54,9 +56,9 @@ class Whole(Form):
         return None
 
 
-@dataclass(frozen=True)
 class Number(Form):
-    minimum: float | None = None
+    def __init__(self, minimum: float | None = None):
+        self.minimum = minimum
 
     def problem(self, value: str) -> str | None:
         try:
@@ -68,7 +70,6 @@ class Number(Form):
         return None
 
 
-@dataclass(frozen=True)
 class Amount(Form):
     def problem(self, value: str) -> str | None:
         try:
@@ -78,10 +79,10 @@ class Amount(Form):
         return None
 
 
-@dataclass(frozen=True)
 class Choice(Form):
-    words: tuple[str, ...]          # compared without case
-    shown: str | None = None        # how to say them; else "one of a, b"
+    def __init__(self, words: tuple[str, ...], shown: str | None = None):
+        self.words = words          # compared without case
+        self.shown = shown          # how to say them; else "one of a, b"
 
     def problem(self, value: str) -> str | None:
         if value.lower() in (word.lower() for word in self.words):
@@ -89,7 +90,6 @@ class Choice(Form):
         return self.shown or "one of " + ", ".join(self.words)
 
 
-@dataclass(frozen=True)
 class Command(Form):
     """A command line for /bin/sh, with %(name)s placeholders (pykota_ldap.shell)."""
 
@@ -98,13 +98,12 @@ class Command(Form):
         return f"a command ({found})" if found else None
 
 
-@dataclass(frozen=True)
 class ChoiceOrCommand(Form):
     """Words, or `wrapper(command)` (policy: external(...)); without a wrapper, any other value
     is a command itself (denyduplicates)."""
 
-    words: tuple[str, ...]
-    wrapper: str | None = None
+    def __init__(self, words: tuple[str, ...], wrapper: str | None = None):
+        self.words, self.wrapper = words, wrapper
 
     def problem(self, value: str) -> str | None:
         if value.lower() in (word.lower() for word in self.words):
@@ -120,7 +119,6 @@ class ChoiceOrCommand(Form):
         return f"{self.wrapper}(command) with a valid command ({found})" if found else None
 
 
-@dataclass(frozen=True)
 class Accounter(Form):
     def problem(self, value: str) -> str | None:
         try:
@@ -137,7 +135,6 @@ class Accounter(Form):
 _RETRY = re.compile(r"^retry:(\d+):(\d+(\.\d*)?)$")
 
 
-@dataclass(frozen=True)
 class BackendErrors(Form):
     """onbackenderror: charge or nocharge, and optionally retry:N:S, comma-separated."""
 
@@ -153,7 +150,6 @@ class BackendErrors(Form):
 _TRUST = re.compile(r"^>\s*\d+\s*:\s*(precomputed|\d+)$")
 
 
-@dataclass(frozen=True)
 class TrustJobSize(Form):
     def problem(self, value: str) -> str | None:
         if value.lower() in TRUE_WORDS or _TRUST.match(value.lower()):
@@ -161,7 +157,6 @@ class TrustJobSize(Form):
         return "yes, >N:precomputed or >N:M"
 
 
-@dataclass(frozen=True)
 class ErrorMask(Form):
     def problem(self, value: str) -> str | None:
         try:
@@ -171,7 +166,6 @@ class ErrorMask(Form):
         return None if 0 <= mask <= 0xFFFF else "a 16-bit mask such as 0x4FCC"
 
 
-@dataclass(frozen=True)
 class LDAPURIs(Form):
     def problem(self, value: str) -> str | None:
         if all(uri.lower().startswith(("ldap://", "ldaps://", "ldapi://")) for uri in value.split()):
@@ -182,7 +176,6 @@ class LDAPURIs(Form):
 _RDN = re.compile(r"^\s*[A-Za-z][A-Za-z0-9-]*\s*=\s*(\\.|[^\\])+$|^\s*[0-9.]+\s*=.+$")
 
 
-@dataclass(frozen=True)
 class DN(Form):
     def problem(self, value: str) -> str | None:
         parts = re.split(r"(?<!\\),", value)
@@ -191,7 +184,6 @@ class DN(Form):
         return "a DN such as ou=People,dc=example,dc=org"
 
 
-@dataclass(frozen=True)
 class Attribute(Form):
     def problem(self, value: str) -> str | None:
         if re.match(r"^[A-Za-z][A-Za-z0-9-]*$", value):
@@ -199,21 +191,19 @@ class Attribute(Form):
         return "an LDAP attribute name such as uid"
 
 
-@dataclass(frozen=True)
 class Folder(Form):
     def problem(self, value: str) -> str | None:
         return None if os.path.isabs(value) else "an absolute path"
 
 
-@dataclass(frozen=True)
 class ReadableFile(Form):
-    kind: str = "file"
+    def __init__(self, kind: str = "file"):
+        self.kind = kind
 
     def problem(self, value: str) -> str | None:
         return None if os.path.isfile(value) and os.access(value, os.R_OK) else f"a readable {self.kind}"
 
 
-@dataclass(frozen=True)
 class SyncValue(Form):
     """A key of [sync] / [sync:<group>]: pksync's rules read it (sync.rules), and config_check
     runs them on those sections."""
