@@ -95,5 +95,8 @@ def findings(config: Config) -> tuple[Directory | None, list[Finding]]:
     missing = health.missing_bases(directory)
     found += [Finding(PROBLEM, f"{base} does not exist", "add it (see schema/sample-organisation.ldif)")
               for base in missing]
-    found += _writes(directory) + _anonymous(directory)
+    try:
+        found += _writes(directory) + _anonymous(directory)
+    except DirectoryError as exc:           # the server went away meanwhile, say
+        found.append(Finding(PROBLEM, f"the writes could not all be tested: {exc}", "run pkdoctor again"))
     return directory, found

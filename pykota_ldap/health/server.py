@@ -91,6 +91,9 @@ def _config_uri(config: Config, given: str | None) -> str:
 
 
 def findings(config: Config, config_uri: str | None = None) -> list[Finding]:
+    suffix = config.get("storagename")
+    if not suffix:
+        return []                           # the configuration's own problem, said already
     uri = _config_uri(config, config_uri)
     cannot = ("run pkdoctor as root on the directory server (SASL EXTERNAL over ldapi may read cn=config), "
               "or give --config-uri")
@@ -99,11 +102,11 @@ def findings(config: Config, config_uri: str | None = None) -> list[Finding]:
             if not health.can_read_config(d):
                 return [Finding(WARNING, f"cn=config is not readable over {uri}: indexes and replication not "
                                          "checked, pkdoctor cannot tell whether counters stay exact", cannot)]
-            db = health.database_config(d, config.require("storagename"))
+            db = health.database_config(d, suffix)
     except DirectoryError as exc:
         return [Finding(WARNING, f"cannot read cn=config over {uri} ({exc}): indexes and replication not checked, "
                                  "pkdoctor cannot tell whether counters stay exact", cannot)]
     if db is None:
-        return [Finding(WARNING, f"no database of the server on {uri} holds {config.require('storagename')}: is "
+        return [Finding(WARNING, f"no database of the server on {uri} holds {suffix}: is "
                                  "it the server of storageserver?", "give --config-uri")]
     return _indexes(db) + [replication(db)]
