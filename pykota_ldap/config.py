@@ -4,8 +4,9 @@ Both are INI files with a [global] section and optional [<printer>] sections tha
 one CUPS queue. They live in $PYKOTA_HOME, or /etc/pykota. pykotadmin.conf holds the read-write
 credentials: whoever can read it is an admin, and it must not be readable by everyone.
 
-Every problem is a ConfigError whose message is one line naming the file, the key and the form
-that was expected.
+Every problem is one line naming the file, the section, the key and the form that was expected.
+The files are checked whole when they are read (config_check): a Config with errors is never
+made (ConfigError, every problem in its `problems`); its warnings are in `warnings`.
 """
 from __future__ import annotations
 
@@ -17,14 +18,22 @@ from pathlib import Path
 from typing import overload
 
 from . import money
+from .config_check import problems
+from .config_values import FALSE_WORDS, TRUE_WORDS
 
 DEFAULT_HOME = "/etc/pykota"
-TRUE_WORDS = {"y", "yes", "1", "on", "t", "true"}
-FALSE_WORDS = {"n", "no", "0", "off", "f", "false"}
+__all__ = ["Config", "ConfigError", "LDAPSettings", "FALSE_WORDS", "TRUE_WORDS", "config_home", "settings_for_server"]
 
 
 class ConfigError(Exception):
-    """A configuration file is missing, unreadable or holds a bad value."""
+    """A configuration file is missing, unreadable or holds a bad value. str() is one line (the
+    first problem, and how many more); `problems` has one line for each."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        self.problems = problems or [message]
+        more = len(self.problems) - 1
+        super().__init__(message + (f" (and {more} more problem{'s' if more > 1 else ''}: run pkdoctor)"
+                                    if more else ""))
 
 
 def config_home() -> Path:
@@ -90,7 +99,8 @@ def settings_for_server(uri: str, bind_dn: str | None, password: str | None, tim
 class Config:
     """pykota.conf plus, when readable, pykotadmin.conf."""
 
-    def __init__(self, home: Path | str | None = None, *, want_admin: bool | None = None):
+    def __init__(self, home: Path | str | None = None, *, want_admin: bool | None = None, check: bool = True):
+        """check=False: made even with errors (they are in `problems`), for pkdoctor to list them."""
         self.home = Path(home) if home else config_home()
         self.path = self.home / "pykota.conf"
         self.admin_path = self.home / "pykotadmin.conf"
@@ -106,6 +116,11 @@ class Config:
                 self._admin = _read_ini(self.admin_path)
         if want_admin and self._admin is None:
             raise ConfigError(f"{self.admin_path}: not readable: this needs the admin credentials")
+        self.problems = problems((self.path, self._main), (self.admin_path, self._admin) if self._admin else None)
+        self.warnings = [str(problem) for problem in self.problems if not problem.error]
+        errors = [str(problem) for problem in self.problems if problem.error]
+        if check and errors:
+            raise ConfigError(errors[0], errors)
 
     @property
     def is_admin(self) -> bool:

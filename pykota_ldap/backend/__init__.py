@@ -14,10 +14,10 @@
   precount    the page count before printing, in-process or in a forked child
   decide      the directory's verdict for one job (policy, duplicates, billing codes, quotas, balance)
   reserve     strict enforcement: what the job will use, counted at admission
-  commands    the external commands of pykota.conf (prehook, posthook, ...) with PYKOTA* variables
+  commands    the external commands of pykota.conf (prehook, posthook, ...): the job's values
+              reach them as PYKOTA* variables only
   notify      mailto: why a job was refused or warned
   run         the real backend as a child, its stderr passed through unchanged
-  accounting  the `accounter` setting: software(), hardware(snmp...), hardware(backend)
   hardware    hardware(snmp...): the printer's life page counter before and after the job
   journal     the job's intent log on local disk (R0 give back, R1 precount, R2 charge), locked while it lives
   replay      the journal's records of jobs that ended before the directory had them, applied once

@@ -1,13 +1,17 @@
-"""External commands named in pykota.conf (policy external(...), denyduplicates, askconfirmation,
-mailto external(...), unknown_billingcode deny(...)): run through the shell with the job's
-PYKOTA* variables in their environment, like PyKota did; and prehook / posthook."""
+"""The commands named in pykota.conf (policy external(...), mailto external(...), askconfirmation,
+denyduplicates, unknown_billingcode deny(...), overwrite_jobticket, prehook, posthook): run
+through /bin/sh with the job's PYKOTA* variables in their environment, like PyKota did.
+
+A placeholder %(name)s in a command becomes a quoted reference to $PYKOTA<NAME> before the
+shell sees it (pykota_ldap.shell): the job's values only ever reach the command through its
+environment, never through its text."""
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 from typing import TYPE_CHECKING
 
+from .. import shell
 from . import cupsio
 
 if TYPE_CHECKING:
@@ -15,9 +19,13 @@ if TYPE_CHECKING:
     from .jobinfo import JobInfo
 
 
-def job_env(job, **extra) -> dict[str, str]:
+def job_env(job: JobInfo, **extra: object) -> dict[str, str]:
+    """The backend's environment, the job's PYKOTA* variables, and `extra` (PYKOTA<NAME>=value:
+    what one step adds, such as PYKOTAACTION); every placeholder's variable is set, empty when
+    this step has no value for it."""
     env = dict(os.environ)
-    values = {
+    env.update({shell.variable(name): "" for name in shell.STEP_PLACEHOLDERS})
+    env.update({
         "PYKOTAUSERNAME": job.user, "PYKOTAORIGINALUSERNAME": job.original_user,
         "PYKOTAPRINTERNAME": job.printer, "PYKOTAJOBID": job.job_id, "PYKOTATITLE": job.title,
         "PYKOTACOPIES": str(job.copies), "PYKOTAOPTIONS": job.options_text,
@@ -25,33 +33,27 @@ def job_env(job, **extra) -> dict[str, str]:
         "PYKOTAMD5SUM": job.md5, "PYKOTAJOBSIZEBYTES": str(job.size_bytes),
         "PYKOTAJOBORIGINATINGHOSTNAME": job.hostname or "", "PYKOTADATAFILE": job.data_path or "",
         "DEVICE_URI": job.uri,
-    }
-    values.update({k: "" if v is None else str(v) for k, v in extra.items()})
-    env.update(values)
+    })
+    env.update({key: "" if value is None else str(value) for key, value in extra.items()})
     return env
 
 
-def fill(command: str, **values) -> str:
-    """PyKota's %(name)s placeholders; a command without them is left as it is.
-
-    Every value is shell-quoted: user names, titles and billing codes come from whoever
-    submitted the job, and the command runs as root. `%(username)s` becomes one word."""
-    quoted = {name: shlex.quote("" if value is None else str(value)) for name, value in values.items()}
-    try:
-        return command % quoted
-    except (KeyError, ValueError, TypeError):
-        return command
+def _name(command: str) -> str:
+    words = command.split()
+    return os.path.basename(words[0]) if words else command
 
 
 def run(command: str, env: dict[str, str], timeout: float = 60.0) -> tuple[int, str]:
+    """Run a command of pykota.conf: (exit status, its standard output)."""
+    script = shell.with_references(command)
     try:
-        done = subprocess.run(command, shell=True, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+        done = subprocess.run(["/bin/sh", "-c", script], env=env, stdin=subprocess.DEVNULL, capture_output=True,
                               timeout=timeout)
     except subprocess.TimeoutExpired:
-        cupsio.warning(f"command timed out after {timeout:.0f} s: {command}")
+        cupsio.warning(f"command timed out after {timeout:.0f} s: {_name(command)}")
         return 1, ""
     for line in done.stderr.decode("utf-8", "replace").splitlines():
-        cupsio.debug(f"[{command.split()[0] if command.split() else command}] {line}")
+        cupsio.debug(f"[{_name(command)}] {line}")
     return done.returncode, done.stdout.decode("utf-8", "replace")
 
 

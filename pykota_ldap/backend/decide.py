@@ -83,8 +83,7 @@ def _apply_policy(config: Config, d: Directory, job: JobInfo, context: JobContex
                                 record=False, charge=False, context=context)
     match = _EXTERNAL.match(value)
     if match:
-        command = commands.fill(match.group(1), username=job.user, printername=job.printer)
-        status, _ = commands.run(command, commands.job_env(job))
+        status, _ = commands.run(match.group(1), commands.job_env(job))
         if status == 0:
             context = load_job_context(d, job.user, job.printer)
             if not context.missing:

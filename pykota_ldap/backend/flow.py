@@ -81,11 +81,13 @@ def run_job(argv: list[str], state: JobState) -> int:
 def _prepare(argv: list[str]) -> tuple[Setup, JobInfo] | None:
     """The configuration, the job CUPS gave, the real backend; None (told to CUPS) when the
     queue must stop."""
+    from ..accounting.accounter import AccounterError, parse
     from ..config import Config, ConfigError
-    from .accounting import AccounterError, parse
     from .run import backend_path
     try:
         config = Config(want_admin=True)
+        for warning in config.warnings:         # the commands and pkdoctor show them; users need not
+            cupsio.debug(f"configuration: {warning}")
         job = from_argv(argv, dict(os.environ),
                         config.get_choice("usernamecase", ("native", "upper", "lower"), "native"),
                         config.get("winbind_separator"), config.get("striptitle", None, os.environ.get("PRINTER")))

@@ -19,9 +19,9 @@ from .jobinfo import JobInfo, uri_host
 from .places import hold, lock_dir
 
 if TYPE_CHECKING:
+    from ..accounting.accounter import Accounter
     from ..accounting.snmp import PrinterSNMP
     from ..config import Config
-    from .accounting import Accounter
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from ..accounting.accounter import Accounter
     from ..config import Config
     from ..directory import Directory
-    from .accounting import Accounter
     from .decide import Verdict
     from .jobinfo import JobInfo
     from .journal import JobJournal

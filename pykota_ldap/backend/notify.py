@@ -1,7 +1,8 @@
 """Tell the user (and the admin) why a job was refused or warned, per `mailto` (only when set).
 
 mailto: user | admin | both (SMTP through `smtpserver`), external(command) with %(action)s,
-%(username)s, %(printername)s, %(email)s and %(message)s, or devnull / nobody / none.
+%(username)s, %(printername)s, %(email)s and %(message)s (references to $PYKOTAACTION, ...,
+$PYKOTAMESSAGE: see pykota_ldap.shell), or devnull / nobody / none.
 The full notification system (templates, desktop listener) lives elsewhere; failures here are
 logged and never fail the job.
 """
@@ -27,9 +28,8 @@ def tell(config, job, action: str, reason: str, email: str | None) -> None:
         email = f"{job.user}@{domain}"
     match = _EXTERNAL.match(mailto)
     if match:
-        command = commands.fill(match.group(1), action=action, username=job.user, printername=job.printer,
-                                email=email, message=message)
-        status, _ = commands.run(command, commands.job_env(job, PYKOTAACTION=action, PYKOTAREASON=reason))
+        status, _ = commands.run(match.group(1), commands.job_env(job, PYKOTAACTION=action, PYKOTAREASON=reason,
+                                                                    PYKOTAMESSAGE=message, PYKOTAEMAIL=email))
         if status:
             cupsio.debug(f"mailto command exited with {status}")
         return

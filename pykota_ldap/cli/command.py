@@ -4,7 +4,8 @@ Every command of the package is a `Command` (pkschema, with subcommands, a `Grou
 given once to click, prefixes every message:
 
 - an error the user can cause (bad input, a refused action, the configuration, the directory:
-  `UserError`, `ConfigError`, `DirectoryError`) is one line `<command>: <reason>`, exit status 1;
+  `UserError`, `ConfigError`, `DirectoryError`) is one line `<command>: <reason>`, exit status 1
+  (the configuration's problems: one such line each);
 - a usage error is one line `<command>: <reason> (see <command> -h)`, exit status 2; no
   arguments where some are needed shows the help, exit status 2;
 - Ctrl-C is `<command>: interrupted`, exit status 130; a closed pipe (`dumpykota ... | head`)
@@ -56,6 +57,10 @@ def _exit_after(name: str, error: BaseException) -> NoReturn:
         sys.exit(EXIT_USAGE if isinstance(error, click.UsageError) else error.exit_code)
     if isinstance(error, click.Abort):
         click.echo(f"{name}: aborted", err=True)
+        sys.exit(EXIT_ERROR)
+    if isinstance(error, ConfigError):
+        for problem in error.problems:                  # the files' problems, one line each
+            click.echo(f"{name}: {one_line(problem)}", err=True)
         sys.exit(EXIT_ERROR)
     if isinstance(error, USER_ERRORS):
         click.echo(f"{name}: {one_line(str(error))}", err=True)

@@ -32,6 +32,16 @@ def one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+def warn_about(config: Any) -> None:
+    """The configuration's warnings (PyKota's keys it does not read), on stderr, for admins:
+    they alone can change the files."""
+    if config.is_admin:
+        name = click.get_current_context(silent=True)
+        prefix = f"{name.command_path}: " if name is not None else ""
+        for line in config.warnings:
+            click.echo(f"{prefix}warning: {one_line(line)}", err=True)
+
+
 # -- names -------------------------------------------------------------------------------------
 
 NAME_FORBIDDEN = re.compile(r"[\x00-\x1f/]")

@@ -224,7 +224,7 @@ def _show(entry: Entry, counter: int, life: int) -> None:
     click.echo(f"    Lifetime page counter : {life}")
     click.echo(f"    Soft limit : {show_limit(entry.soft_limit)}")
     click.echo(f"    Hard limit : {show_limit(entry.hard_limit)}")
-    click.echo(f"    Date limit : {entry.date_limit.strftime('%Y-%m-%d %H:%M:%S') if entry.date_limit else 'None'}")
+    click.echo(f"    Date limit : {entry.date_limit.strftime('%Y-%m-%d %H:%M:%S') if entry.date_limit else 'Not set'}")
     if isinstance(entry, UserQuota):
         click.echo(f"    Maximum job size : {show_max_job_size(entry.max_job_size)}")
         click.echo(f"    Warning banners printed : {entry.warn_count}")

@@ -20,7 +20,7 @@ import click
 
 from ..config import Config, LDAPSettings, config_home
 from ..directory import Directory
-from .common import fail
+from .common import fail, warn_about
 
 # Where PkCommand keeps the arguments as parsed (argument files expanded): what is handed over.
 ARGUMENTS = "pykota.arguments"
@@ -61,6 +61,7 @@ def session(admin: bool | None = None, config: Config | None = None) -> Iterator
     if admin is None and not (config.is_admin if config is not None else _reads_admin_file()):
         ask_query_service()
     config = config or Config(want_admin=admin)
+    warn_about(config)
     with connected(config.ldap(admin)) as directory:
         yield Session(config, directory, config.is_admin, caller_name())
 

@@ -47,7 +47,7 @@ def show_money(milli: int | None) -> str:
 
 
 def show_limit(value: int | None) -> str:
-    return "None" if value is None else str(value)
+    return "Unlimited" if value is None else str(value)
 
 
 def show_max_job_size(value: int | None) -> str:

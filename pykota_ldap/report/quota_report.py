@@ -4,8 +4,9 @@ Flags: quota +Q (soft limit reached) / -Q; balance +B (no credit left) / ?B (at 
 grace column WARNING) / -B; NQ noquota, NC nochange, NP noprint. The grace column says DENY,
 the end of the grace period (YYYY-MM-DD), WARNING or nothing. "Total" sums the lifetime page
 counters and the amounts paid; "Real" is the printer's own counter when one was recorded.
-Unlike PyKota, a group whose members' balance is exactly at balancezero is flagged +B instead of
-crashing (groups have no overcharge factor).
+An unset soft or hard limit is "-" (PyKota wrote None). Unlike PyKota, a group whose members'
+balance is exactly at balancezero is flagged +B instead of crashing (groups have no overcharge
+factor).
 """
 from __future__ import annotations
 
@@ -87,7 +88,7 @@ def printer_block(kind: str, printer, lines: list[Line], limits: Limits, now: da
 
 
 def _opt(value: int | None) -> str:
-    return "None" if value is None else str(value)
+    return "-" if value is None else str(value)
 
 
 def factor_text(milli: int) -> str:

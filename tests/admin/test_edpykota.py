@@ -69,7 +69,7 @@ def test_increase_noquota_maxjobsize(sh):
     e = entry(sh, "jerome@hp4")
     assert "pkMaxJobSize" not in e and "pkSoftLimit" not in e and "pkHardLimit" not in e
     out = sh("edpykota -L -P hp4 jerome").stdout
-    assert "Soft limit : None" in out and "Maximum job size : Unlimited" in out
+    assert "Soft limit : Unlimited" in out and "Maximum job size : Unlimited" in out
 
 
 def test_skipexisting_creates_only_what_is_missing(sh):

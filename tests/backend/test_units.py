@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pykota_ldap.backend import accounting
+from pykota_ldap.accounting import accounter as accounting
 from pykota_ldap.backend.charge import hardware_pages
 from pykota_ldap.backend.cupsio import parse_options
 from pykota_ldap.backend.discovery import wrap
