@@ -8,10 +8,14 @@ from ..config import Config, ConfigError
 from . import OK, PROBLEM, WARNING, Finding
 
 
+def readers_password_exposed(config: Config) -> bool:
+    return bool(config.get("storageuserpw")) and bool(config.path.stat().st_mode & stat.S_IROTH)
+
+
 def _readers_password(config: Config) -> Finding | None:
     """pykota.conf is readable by every local user: a reader's password there reads everyone's
     history and balance."""
-    if not config.get("storageuserpw") or not config.path.stat().st_mode & stat.S_IROTH:
+    if not readers_password_exposed(config):
         return None
     return Finding(PROBLEM, f"{config.path} is readable by everyone and holds storageuserpw: any local user can "
                             "bind as the reader and read everyone's jobs and balances",

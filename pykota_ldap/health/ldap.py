@@ -9,7 +9,7 @@ from ..config import Config, ConfigError
 from ..directory import Directory, DirectoryError, health
 from ..directory import schema as schema_store
 from ..schema_files import schema_path
-from . import OK, PROBLEM, WARNING, Finding
+from . import OK, PROBLEM, WARNING, Finding, files
 
 ACL_FILE = "schema/pykota-ldap-acl.ldif"
 
@@ -82,7 +82,7 @@ def findings(config: Config) -> tuple[Directory | None, list[Finding]]:
     """(the service account's connection, for later checks; what was found)."""
     directory, bound = _bind(config, admin=True) if config.is_admin else (None, None)
     found = [bound] if bound else []
-    if config.get("storageuser"):
+    if config.get("storageuser") and not files.readers_password_exposed(config):    # that one is said already
         reader, said = _bind(config, admin=False)
         found.append(said)
         if reader is not None:

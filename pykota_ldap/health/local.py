@@ -7,15 +7,17 @@ import socket
 import time
 from pathlib import Path
 
-from ..backend.journal import journal_dir, pending
+from ..backend.journal import journal_dir, lock_path
+from ..backend.places import hold
+from ..backend.replay import pending
 from ..backend.state import socket_path
 from ..cli.common import UserError
 from ..cli.cups import device_uris, is_routed
 from ..config import Config
 from ..directory import Directory, DirectoryError, printers
+from ..query.protocol import query_socket_path
 from . import OK, PROBLEM, WARNING, Finding
 
-IN_FLIGHT = 600         # seconds: a younger journal entry may belong to a job printing now
 MIN_FREE = 16 << 20     # bytes the journal's file system should keep free
 
 
@@ -64,8 +66,7 @@ def _journal(config: Config) -> list[Finding]:
     elif shutil.disk_usage(existing).free < MIN_FREE:
         found.append(Finding(PROBLEM, f"less than {MIN_FREE >> 20} MB free for the journal {folder}: jobs are held "
                                       "when their charge cannot be kept", "free some space, or set journaldir"))
-    now = time.time()
-    waiting = [path for path in pending(folder) if now - path.stat().st_mtime > IN_FLIGHT]
+    waiting = [path for path in pending(folder) if not _in_flight(path)]
     if waiting:
         oldest = time.strftime("%Y-%m-%d %H:%M", time.localtime(min(p.stat().st_mtime for p in waiting)))
         found.append(Finding(PROBLEM, f"{len(waiting)} charge{'s' if len(waiting) > 1 else ''} wait in {folder} "
@@ -80,21 +81,46 @@ def _journal(config: Config) -> list[Finding]:
     return found or [Finding(OK, f"journal {folder}: no charge waiting")]
 
 
-def _helper() -> Finding:
-    path = socket_path()
-    if not os.path.exists(path):
-        return Finding(OK, f"the resident helper is not running (optional: {path} absent, jobs start slower)")
+def _in_flight(record: Path) -> bool:
+    """A live job holds the lock of its own record for as long as it runs."""
+    try:
+        fd = hold(lock_path(record), wait=False)
+    except OSError:                          # not ours to lock (not root): count it as waiting
+        return False
+    if fd is None:
+        return True
+    os.close(fd)
+    return False
+
+
+def _answers(path: str) -> str | None:
+    """None when something listens on the Unix socket `path`, else why not."""
     probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         probe.settimeout(2)
         probe.connect(path)
     except OSError as exc:
-        return Finding(PROBLEM, f"{path} exists but the resident helper does not answer ({exc.strerror}): jobs "
-                                "are run without it", "start it again (cupspykota --serve), or remove the socket")
+        return exc.strerror or str(exc)
     finally:
         probe.close()
-    return Finding(OK, f"the resident helper answers on {path}")
+    return None
+
+
+def _helper() -> list[Finding]:
+    """The resident helper: jobs go faster through it, and users' own commands need it."""
+    jobs, queries = socket_path(), query_socket_path()
+    if not os.path.exists(jobs) and not os.path.exists(queries):
+        return [Finding(WARNING, f"the resident helper is not running ({jobs} absent): users cannot see their "
+                                 "own quota (repykota, pkusers -L...) and jobs start slower",
+                        "systemctl enable --now cupspykota (or run cupspykota --serve)")]
+    found = []
+    for path, what in ((jobs, "jobs are run without it"), (queries, "users' own commands cannot be answered")):
+        why = _answers(path) if os.path.exists(path) else "absent"
+        if why:
+            found.append(Finding(PROBLEM, f"{path}: the resident helper does not answer ({why}): {what}",
+                                 "restart it (systemctl restart cupspykota, or cupspykota --serve)"))
+    return found or [Finding(OK, f"the resident helper answers on {jobs} and {queries}")]
 
 
 def findings(config: Config, directory: Directory | None) -> list[Finding]:
-    return _queues(config, directory) + _journal(config) + [_helper()]
+    return _queues(config, directory) + _journal(config) + _helper()
