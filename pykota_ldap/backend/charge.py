@@ -153,7 +153,7 @@ def _kept_for_later(decided: Decided, charge: Charge, exc: Exception, printed: b
         cupsio.error(f"{what} LOST: it reached neither the directory ({one_line(exc)}) nor the journal ({unkept})")
         return "lost"
     if isinstance(exc, AccessDenied):
-        cupsio.error(f"{one_line(exc)}; {what} kept in {journal.path} until then")
+        cupsio.error(f"{one_line(exc)}; {what} kept in {journal.path}, applied once the ACL allows it")
     else:
         cupsio.warning(f"directory lost {'after printing' if printed else 'before printing'} ({one_line(exc)}); "
                        f"{what} kept in {journal.path} and applied when it answers")

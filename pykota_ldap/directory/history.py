@@ -10,7 +10,7 @@ from ldap3 import MODIFY_ADD, MODIFY_DELETE, MODIFY_INCREMENT
 from ..model import BillingCode, Charge, Job, Payment
 from . import escaping as esc
 from .core import Directory, Writer, values
-from .errors import AccessDenied, AlreadyExists, DirectoryError
+from .errors import AlreadyExists, DirectoryError
 from .records import (
     BILLING_ATTRS,
     JOB_ATTRS,
@@ -70,12 +70,9 @@ def _changes(deltas: Mapping[str, int], add: str | None = None,
 
 def _write(d: Directory, dn: str, changes: Mapping[str, list[tuple[str, list[object]]]],
            assertion: str | None = None) -> None:
-    """One modify that a mark makes safe to repeat; a refusal by the ACL says who may not write what."""
-    try:
-        d.modify(dn, changes, assertion=assertion, retry_safe=True)
-    except AccessDenied:
-        raise AccessDenied(f"the service account ({d.settings.bind_dn or 'anonymous'}) may not write "
-                           f"{', '.join(changes)} on {dn}: fix the ACL (pkdoctor checks it)") from None
+    """One modify that a mark makes safe to repeat (a refusal by the ACL names who may not write
+    what: directory.errors)."""
+    d.modify(dn, changes, assertion=assertion, retry_safe=True)
 
 
 def reserve(d: Directory, dn: str, deltas: Mapping[str, int], guard: str, mark: str) -> None:
@@ -172,9 +169,6 @@ def charge_job(d: Directory, charge: Charge) -> bool:
         d.add(job_dn(d, charge.name), ["pkJob"], {"cn": charge.name, **job_attributes(charge.job)})
     except AlreadyExists:
         return False
-    except AccessDenied:
-        raise AccessDenied(f"the service account ({d.settings.bind_dn or 'anonymous'}) may not add history "
-                           f"entries under {d.settings.jobbase}: fix the ACL (pkdoctor checks it)") from None
     return True
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import plistlib
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -216,13 +217,45 @@ class Cupsd(Rig):
         (d / "printer-attrs.test").write_text(PRINTER_ATTRS_TEST)
         for sub in ("serverbin", "serverbin/backend", "docs"):
             os.chmod(d / sub, 0o755)
+        if self.users is not None:
+            self.users.write()
+        self.launch()
+
+    def launch(self) -> None:
+        """Start cupsd on this rig's configuration and spool (again, after kill(): as systemd
+        restarts a crashed one); with the rig's users, in a fresh namespace that shows them."""
+        d = self.dir
         argv = ["cupsd", "-f", "-c", str(d / "etc/cupsd.conf"), "-s", str(d / "etc/cups-files.conf")]
         if self.users is not None:
-            argv = self.users.write().wrap(argv)
+            argv = self.users.wrap(argv)
         log = open(d / "log" / "cupsd.out", "ab")
         self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         self._wait_ready()
+
+    def kill(self) -> None:
+        """cupsd dies at once, as in a crash: the backends it runs live on, orphaned."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def mount_tmpfs(self, path: Path, size: str) -> Path:
+        """A small tmpfs at `path` where cupsd and its backends see it (inside their namespace: one
+        made outside later would not show there); returns the path through which this process
+        reaches it (/proc/<cupsd>/root/...)."""
+        argv = ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(path)]
+        if self.users is None:
+            subprocess.run(argv, check=True)
+            return Path(path)
+        assert self.process is not None
+        subprocess.run(enter(self.process.pid, argv), check=True)
+        return Path(f"/proc/{self.process.pid}/root{Path(path).resolve()}")
+
+    def unmount(self, path: Path) -> None:
+        argv = ["umount", "-l", str(path)]
+        if self.users is not None and self.process is not None:
+            argv = enter(self.process.pid, argv)
+        subprocess.run(argv, check=False)
 
     def _write_config(self) -> None:
         d = self.dir

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 
 import pytest
@@ -71,20 +70,22 @@ def test_a_backend_killed_while_printing_is_charged_the_precount(rig, cups_home)
 
 
 @pytest.fixture
-def tiny_journal(tmp_path):
-    """A 12 KiB tmpfs as the journal directory, with one page (4 KiB) left free."""
+def tiny_journal(tmp_path, rig):
+    """A 12 KiB tmpfs as the journal directory (where the backends see it), with one page (4 KiB)
+    left free: (the path the backends use, the path this test reaches it by)."""
     mount = tmp_path / "journal"
     mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=12k,mode=0700", "tmpfs", str(mount)], check=True)
+    seen = rig.cups.mount_tmpfs(mount, "12k")
     try:
-        (mount / "filler").write_bytes(b"x" * 8192)
-        yield mount
+        (seen / "filler").write_bytes(b"x" * 8192)
+        yield mount, seen
     finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
+        rig.cups.unmount(mount)
 
 
 def test_a_journal_that_cannot_keep_the_charge_holds_the_job(rig, tiny_journal):
-    rig.configure(f"journaldir: {tiny_journal}\n")
+    journal, seen = tiny_journal
+    rig.configure(f"journaldir: {journal}\n")
     big = {"pykota-note": "x" * 6000}                # the job's record no longer fits in 4 KiB
     with slow_printer(0.5) as printer:
         queue = rig.queue(uri=printer.uri)
@@ -101,17 +102,17 @@ def test_a_journal_that_cannot_keep_the_charge_holds_the_job(rig, tiny_journal):
         assert job.state == "held", f"{job.state}: {rig.log(job_id)[-1500:]}"
         assert "journal" in job.message and printer.jobs == []
         assert "ERROR" in rig.cups.error_log() and "cannot keep" in rig.log(job_id)
-        (tiny_journal / "filler").unlink()          # the admin makes room, and releases the job
+        (seen / "filler").unlink()          # the admin makes room, and releases the job
         rig.cups.run("lp", "-h", rig.cups.host, "-i", str(job_id), "-H", "resume")
         assert rig.cups.wait_job(queue, job_id, states=ENDED).state == "completed"
     assert rig.counter("alice", queue) == 3
     assert history(rig, queue) == [("ALLOW", "3"), ("PROBLEM", "0")]    # the held run, then the printed one
-    assert _pending(tiny_journal) == []
+    assert _pending(seen) == []
 
 
 def _not_utf8_job(rig, queue, options):
     """A job whose file name and options hold bytes that are not UTF-8 ($'\\xff')."""
-    document = rig.tmp / os.fsdecode(b"r\xffport.ps")
+    document = rig.cups.document_dir / os.fsdecode(b"r\xffport.ps")     # a user may read it
     document.write_bytes(rig.document(1).read_bytes())
     return rig.cups.lp(queue, document, options=options)
 

@@ -14,17 +14,19 @@ from .waiting import backend_pids, kill_cupsd, managed, pid_alive, slow_printer,
 
 
 @pytest.fixture(scope="module")
-def cups(cups_home):
+def cups(cups_home, local_users):
     """This module's cupsd writes its queues and jobs to disk at once, so that one killed and
     started again knows them (by default it writes them within 30 s)."""
-    with Cupsd(cups_home, retry_interval=1, retry_limit=2, extra_conf="DirtyCleanInterval 0\n") as server:
+    with Cupsd(cups_home, retry_interval=1, retry_limit=2, users=local_users,
+               extra_conf="DirtyCleanInterval 0\n") as server:
         yield server
 
 
 @pytest.fixture
 def resident_helper(rig, cups_home):
     socket_path = cups_home / "cupspykota.sock"
-    process = subprocess.Popen([str(rig.cups.backend_dir / "cupspykota"), "--serve"],
+    # In cupsd's namespace: the helper sees the users cupsd sees, as on a print server.
+    process = subprocess.Popen(rig.cups.as_user([str(rig.cups.backend_dir / "cupspykota"), "--serve"], "root"),
                                env={"PATH": "/usr/bin:/bin", "PYKOTA_HOME": str(cups_home)}, stderr=subprocess.DEVNULL)
     wait_for(socket_path.exists, what="the helper's socket")
     yield process

@@ -36,5 +36,5 @@ def test_a_charge_refused_by_the_acl_is_named_as_such(rig):
     accounts.attach_user(rig.d, "alice", limit_by="balance", balance=1000)
     rig.slapd.ldapmodify(ACL_WITHOUT_MARKS, config=True)
     job = rig.print(queue, 3)
-    assert f"the service account {SERVICE_DN} may not write pkBalance, pkAppliedCharge on uid=alice,{PEOPLE}: " \
+    assert f"the service account {SERVICE_DN} may not write pkAppliedCharge, pkBalance on uid=alice,{PEOPLE}: " \
            "see the ACL (pkdoctor checks it)" in rig.log(job.id)

@@ -3,7 +3,6 @@ backend processes cupsd runs, cupsd killed and started again on the same spool."
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -75,18 +74,12 @@ def backend_pids(cups: Cupsd) -> list[int]:
 
 def kill_cupsd(cups: Cupsd) -> None:
     """cupsd dies at once (as in a crash): its backends live on, orphaned."""
-    cups.process.send_signal(signal.SIGKILL)
-    cups.process.wait()
+    cups.kill()
 
 
 def start_cupsd_again(cups: Cupsd) -> None:
     """The same cupsd (configuration and spool) started again, as systemd would after a crash."""
-    d = cups.dir
-    log = open(d / "log" / "cupsd.out", "ab")
-    cups.process = subprocess.Popen(["cupsd", "-f", "-c", str(d / "etc/cupsd.conf"), "-s",
-                                     str(d / "etc/cups-files.conf")], stdout=log, stderr=subprocess.STDOUT)
-    log.close()
-    cups._wait_ready()
+    cups.launch()
 
 
 def pid_alive(pid: int) -> bool:
