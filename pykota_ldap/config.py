@@ -19,21 +19,11 @@ from typing import overload
 
 from . import money
 from .config_check import problems
+from .config_errors import ConfigError
 from .config_values import FALSE_WORDS, TRUE_WORDS
 
 DEFAULT_HOME = "/etc/pykota"
 __all__ = ["Config", "ConfigError", "LDAPSettings", "FALSE_WORDS", "TRUE_WORDS", "config_home", "settings_for_server"]
-
-
-class ConfigError(Exception):
-    """A configuration file is missing, unreadable or holds a bad value. str() is one line (the
-    first problem, and how many more); `problems` has one line for each."""
-
-    def __init__(self, message: str, problems: list[str] | None = None):
-        self.problems = problems or [message]
-        more = len(self.problems) - 1
-        super().__init__(message + (f" (and {more} more problem{'s' if more > 1 else ''}: run pkdoctor)"
-                                    if more else ""))
 
 
 def config_home() -> Path:

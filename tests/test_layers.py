@@ -33,7 +33,12 @@ def imports_of(path: Path) -> set[str]:
     name = module_name(path)
     package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    tree = ast.parse(path.read_text(), str(path))
+    typing_only = {id(n) for block in ast.walk(tree) if _is_type_checking(block)
+                   for n in ast.walk(block)}          # `if TYPE_CHECKING:` imports never run
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("pykota_ldap"))
         elif isinstance(node, ast.ImportFrom):
@@ -51,6 +56,10 @@ def imports_of(path: Path) -> set[str]:
                     found.add(candidate)
     found.discard(name)
     return found
+
+
+def _is_type_checking(node: ast.AST) -> bool:
+    return isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
 
 
 def graph() -> dict[str, set[str]]:

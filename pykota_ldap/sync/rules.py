@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from .. import money
-from ..config import Config, ConfigError
+from ..config_errors import ConfigError
 from ..model import LIMIT_MODES
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 SECTION = "sync"
 GROUP_PREFIX = "sync:"

@@ -95,7 +95,7 @@ def test_hostile_job_values_reach_every_command_byte_exact_and_never_run(rig, tr
     rig.configure(configuration(script))
     title, billing = hostile(traps, "t"), hostile(traps, "b", option=True)
     assert len(billing) <= 64
-    document = tmp_path / """f'"$(id)`id`;"'*\\é.ps"""
+    document = rig.cups.document_dir / """f'"$(id)`id`;"'*\\é.ps"""          # a user may read it
     document.write_bytes(postscript(1))
 
     # 1: the billing code is unknown: deny(command), then mailto tells alice
