@@ -27,10 +27,12 @@ import struct
 import sys
 import threading
 
+from ..unixsocket import listen, receive_framed, send_framed
 from . import cupsio
 from .exits import BackendExit
 from .state import socket_path
 
+MAX_REQUEST = 1 << 20           # bytes: argv and environment of one job
 MAX_FDS = 8
 PRELOAD = ("pykota_ldap.directory.history", "pykota_ldap.directory.jobcontext", "pykota_ldap.directory.quotas",
            "pykota_ldap.directory.accounts", "pykota_ldap.backend.decide", "pykota_ldap.backend.flow",
@@ -57,7 +59,7 @@ def serve(path: str | None = None) -> int:
     preload()
     from ..query import service as query_service
     queries = query_service.start()                   # users' own commands: a process of its own
-    listener = _listen(path)
+    listener = listen(path, 0o600)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)     # children are reaped by the kernel
     stopping = False
 
@@ -85,23 +87,6 @@ def serve(path: str | None = None) -> int:
         except OSError:
             pass
     return BackendExit.OK
-
-
-def _listen(path: str) -> socket.socket:
-    """The socket, mode 0600 from the start (the umask is set while it is bound)."""
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    old = os.umask(0o177)
-    try:
-        listener.bind(path)
-    finally:
-        os.umask(old)
-    listener.listen(64)
-    return listener
 
 
 def _peer_is_trusted(conn: socket.socket) -> bool:
@@ -142,16 +127,7 @@ def _run_child(conn: socket.socket) -> None:
 
 
 def _receive(conn: socket.socket) -> tuple[dict, list[int]]:
-    data, fds, _, _ = socket.recv_fds(conn, 1 << 16, MAX_FDS)
-    if len(data) < 4:
-        raise ConnectionError("short request")
-    (length,) = struct.unpack("!I", data[:4])
-    payload = data[4:]
-    while len(payload) < length:
-        chunk = conn.recv(length - len(payload))
-        if not chunk:
-            raise ConnectionError("request cut short")
-        payload += chunk
+    payload, fds = receive_framed(conn, MAX_FDS, MAX_REQUEST)
     return json.loads(payload.decode()), fds
 
 
@@ -234,7 +210,7 @@ def hand_over(argv: list[str]) -> int | None:
         cupsio.info("job cancelled before printing")
         return BackendExit.OK
     try:
-        socket.send_fds(conn, [struct.pack("!I", len(payload)) + payload], numbers)
+        send_framed(conn, payload, numbers)
     except OSError:
         conn.close()
         signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -18,6 +18,8 @@ import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..unixsocket import FramingError, receive_framed, send_framed
+
 # What a user may ask; everything else needs the admin credentials. dumpykota is answered too,
 # with its refusal: it has nothing for a non-admin.
 QUERY_COMMANDS = ("repykota", "pkusers", "edpykota", "pkprinters", "pkbcodes", "dumpykota")
@@ -54,26 +56,18 @@ def send_request(conn: socket.socket, request: Request) -> None:
                           "env": request.env}).encode()
     if len(payload) > MAX_REQUEST:
         raise ProtocolError(f"the command line is too long for the query service ({len(payload)} bytes)")
-    message = struct.pack("!I", len(payload)) + payload
-    sent = socket.send_fds(conn, [message], list(DESCRIPTORS))
-    conn.sendall(message[sent:])
+    send_framed(conn, payload, list(DESCRIPTORS))
 
 
 def receive_request(conn: socket.socket) -> tuple[Request, list[int]]:
     """The request and the descriptors that came with it (the caller's 0, 1, 2)."""
-    data, fds, _, _ = socket.recv_fds(conn, MAX_REQUEST + 4, len(DESCRIPTORS))
     try:
-        if len(fds) != len(DESCRIPTORS) or len(data) < 4:
+        payload, fds = receive_framed(conn, len(DESCRIPTORS), MAX_REQUEST)
+    except FramingError as exc:
+        raise ProtocolError(str(exc)) from None
+    try:
+        if len(fds) != len(DESCRIPTORS):
             raise ProtocolError("a request without its descriptors")
-        (length,) = struct.unpack("!I", data[:4])
-        if length > MAX_REQUEST:
-            raise ProtocolError("a request too long")
-        payload = data[4:]
-        while len(payload) < length:
-            chunk = conn.recv(length - len(payload))
-            if not chunk:
-                raise ProtocolError("a request cut short")
-            payload += chunk
         return _request(json.loads(payload.decode())), fds
     except (ValueError, KeyError, TypeError, ProtocolError) as exc:
         for fd in fds:

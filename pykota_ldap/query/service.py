@@ -18,6 +18,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+from ..unixsocket import listen
 from .protocol import query_socket_path, send_reply
 
 PR_SET_PDEATHSIG = 1
@@ -43,7 +44,7 @@ def start(path: str | None = None, limits: Limits = Limits()) -> int | None:
     None when the socket cannot be made, which is said on stderr: jobs are served anyway."""
     path = path or query_socket_path()
     try:
-        listener = listen(path)
+        listener = listen(path, 0o666)           # any local user may ask (the kernel says who)
     except OSError as exc:
         print(f"cupspykota: no query service for users ({path}: {exc.strerror})", file=sys.stderr, flush=True)
         return None
@@ -65,24 +66,6 @@ def stop(pid: int | None) -> None:
             os.kill(pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
-
-
-def listen(path: str) -> socket.socket:
-    """The socket, mode 0666 from the start: any local user may ask (the kernel says who)."""
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    old = os.umask(0o111)
-    try:
-        listener.bind(path)
-    finally:
-        os.umask(old)
-    os.chmod(path, 0o666)
-    listener.listen(64)
-    return listener
 
 
 def peer_uid(conn: socket.socket) -> int:
