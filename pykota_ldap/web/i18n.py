@@ -1,0 +1,131 @@
+"""English and French for pkweb, chosen from the browser's Accept-Language.
+
+The pages are written in English; `FRENCH` holds each sentence's translation. A sentence
+without one is shown in English (tests/web checks that every sentence of the templates has one).
+"""
+from __future__ import annotations
+
+LANGUAGES = ("en", "fr")
+
+FRENCH = {
+    "Print quotas": "Quotas d'impression",
+    "Log in": "Connexion",
+    "Log out": "Déconnexion",
+    "User name": "Nom d'utilisateur",
+    "Password": "Mot de passe",
+    "Wrong user name or password.": "Nom d'utilisateur ou mot de passe incorrect.",
+    "Too many quotes are being counted: try again in a minute.":
+        "Trop de devis sont en cours de calcul : réessayez dans une minute.",
+    "Too many failed logins: try again in {minutes} minutes.":
+        "Trop d'échecs de connexion : réessayez dans {minutes} minutes.",
+    "The directory does not answer: try again later.": "L'annuaire ne répond pas : réessayez plus tard.",
+    "Your session has ended: please log in again.": "Votre session a expiré : veuillez vous reconnecter.",
+    "This form has expired or did not come from this site: please try again.":
+        "Ce formulaire a expiré ou ne vient pas de ce site : veuillez réessayer.",
+    "My account": "Mon compte",
+    "Price quote": "Devis",
+    "Report": "Rapport",
+    "Exports": "Exports",
+    "Charts": "Graphiques",
+    "Refused job": "Job refusé",
+    "Health": "Santé",
+    "Account": "Compte",
+    "Limited by": "Limité par",
+    "Balance": "Solde",
+    "Lifetime paid": "Total payé",
+    "Overcharge": "Surtaxe",
+    "Quotas": "Quotas",
+    "My groups' quotas": "Quotas de mes groupes",
+    "Printer": "Imprimante",
+    "printer group": "groupe d'imprimantes",
+    "Used": "Utilisé",
+    "Soft limit": "Limite douce",
+    "Hard limit": "Limite dure",
+    "Grace": "Grâce",
+    "Total": "Total",
+    "Recent jobs": "Derniers jobs",
+    "Date": "Date",
+    "Action": "Action",
+    "Pages": "Pages",
+    "Price": "Prix",
+    "Billing code": "Code de facturation",
+    "Title": "Titre",
+    "Reason": "Raison",
+    "Payments": "Paiements",
+    "Amount": "Montant",
+    "Description": "Description",
+    "Pages per month": "Pages par mois",
+    "No quota entry.": "Aucune entrée de quota.",
+    "No job yet.": "Aucun job pour l'instant.",
+    "No payment.": "Aucun paiement.",
+    "File": "Fichier",
+    "Printers": "Imprimantes",
+    "Get the quote": "Obtenir le devis",
+    "The file is counted once and never kept.": "Le fichier est compté une fois et n'est jamais conservé.",
+    "{name}: {pages} pages": "{name} : {pages} pages",
+    "won't be charged": "ne sera pas facturé",
+    "not allowed to print so many pages": "pas le droit d'imprimer autant de pages",
+    "forbidden to print": "interdit d'imprimer",
+    "would be refused now": "serait refusé maintenant",
+    "would print now": "serait imprimé maintenant",
+    "would print, with a warning": "serait imprimé, avec un avertissement",
+    "not managed here": "non géré ici",
+    "The file is larger than the {size} MB allowed.": "Le fichier dépasse les {size} Mo autorisés.",
+    "Choose a file.": "Choisissez un fichier.",
+    "This file cannot be priced: {reason}": "Ce fichier ne peut pas être chiffré : {reason}",
+    "You may print on no printer.": "Vous ne pouvez imprimer sur aucune imprimante.",
+    "Report for user quota on printer {printer} ({description})":
+        "Rapport pour le quota user sur l'imprimante {printer} ({description})",
+    "Report for group quota on printer {printer} ({description})":
+        "Rapport pour le quota group sur l'imprimante {printer} ({description})",
+    "Pages grace time: {days} days": "Délai de grâce : {days} jours",
+    "Price per job: {price}": "Prix par job : {price}",
+    "Price per page: {price}": "Prix par page : {price}",
+    "User / group mask": "Masque utilisateur / groupe",
+    "Groups report": "Rapport pour les groupes",
+    "Show": "Afficher",
+    "User": "Utilisateur",
+    "Group": "Groupe",
+    "overcharge": "surtaxe",
+    "used": "util",
+    "paid": "payé",
+    "Real": "Réel",
+    "unknown": "inconnu",
+    "Nothing matches.": "Rien ne correspond.",
+    "Dataset": "Données",
+    "Format": "Format",
+    "Filters": "Filtres",
+    "Order by": "Trier par",
+    "Totals": "Totaux",
+    "Download": "Télécharger",
+    "Pages per printer per month": "Pages par imprimante et par mois",
+    "Top users": "Meilleurs utilisateurs",
+    "Balance distribution": "Répartition des soldes",
+    "Jobs not printed, by action and printer": "Jobs non imprimés, par action et imprimante",
+    "Job number": "Numéro du job",
+    "Look up": "Chercher",
+    "No job {job} in the history.": "Aucun job {job} dans l'historique.",
+    "Decided": "Décision",
+    "With today's limits": "Avec les limites d'aujourd'hui",
+    "The history keeps the verdict, not its reason: CUPS keeps what it said for a while; the last line is what "
+    "the same job would be told now.":
+        "L'historique garde la décision, pas sa raison : CUPS garde un temps ce qu'il a dit ; la dernière ligne "
+        "est ce que le même job recevrait maintenant.",
+    "CUPS said": "CUPS a dit",
+    "The health check (pkdoctor)": "Le bilan de santé (pkdoctor)",
+    "No problem found.": "Aucun problème trouvé.",
+    "Users": "Utilisateurs",
+    "View as": "Voir comme",
+    "no limit": "aucune limite",
+    "Previous page": "Page précédente",
+    "Page not found.": "Page introuvable.",
+    "This page is for admins.": "Cette page est réservée aux administrateurs.",
+    "Bad request.": "Requête incorrecte.",
+    "Host": "Hôte",
+}
+
+
+def translate(language: str, text: str, **values: object) -> str:
+    """`text` in `language` (English when it has no translation), with {name} values filled."""
+    chosen = FRENCH.get(text, text) if language == "fr" else text
+    return chosen.format(**values) if values else chosen

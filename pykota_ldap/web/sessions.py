@@ -1,0 +1,49 @@
+"""The logins alive in this process: a session cookie is honoured only while its id is here.
+
+Flask's sessions are signed cookies that the server does not keep, so a copy of one taken
+before its user logged out would still work. Each login gets a random id kept here; logging
+out, or an idle session ending, removes it, and the cookie that carries it is then nobody's.
+Like the throttle, this lives in the one serving process: a restart logs everyone out (the
+signing key changes too).
+"""
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from typing import Callable
+
+PRUNE_ABOVE = 10_000          # ids kept before the idle ones are forgotten
+
+
+class LiveSessions:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def start(self, idle_seconds: float) -> str:
+        """A new login's id."""
+        sid = secrets.token_urlsafe(24)
+        now = self.clock()
+        with self._lock:
+            if len(self._seen) >= PRUNE_ABOVE:
+                for stale in [s for s, seen in self._seen.items() if now - seen > idle_seconds]:
+                    del self._seen[stale]
+            self._seen[sid] = now
+        return sid
+
+    def touch(self, sid: str, idle_seconds: float) -> bool:
+        """True (and the session's idle time restarts) when `sid` is a login still alive."""
+        now = self.clock()
+        with self._lock:
+            seen = self._seen.get(sid)
+            if seen is None or now - seen > idle_seconds:
+                self._seen.pop(sid, None)
+                return False
+            self._seen[sid] = now
+            return True
+
+    def end(self, sid: str) -> None:
+        with self._lock:
+            self._seen.pop(sid, None)
