@@ -8,7 +8,6 @@ shows the pages we expect and the printer is idle.
 """
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
 
@@ -57,6 +56,7 @@ class PrinterSNMP:
                  retries: int = 1, error_mask: int = DEFAULT_ERROR_MASK):
         self.host, self.port, self.community = host, port, community
         self.timeout, self.retries, self.error_mask = timeout, retries, error_mask
+        import asyncio  # here, not at the top: the backend imports this module for every job
         self._loop = asyncio.new_event_loop()
         self._engine = None
         self._target = None
@@ -69,6 +69,7 @@ class PrinterSNMP:
                 pass
             self._engine = None
         if not self._loop.is_closed():
+            import asyncio
             tasks = asyncio.all_tasks(self._loop)
             for task in tasks:
                 task.cancel()

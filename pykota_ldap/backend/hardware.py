@@ -1,4 +1,5 @@
-"""hardware(snmp...): the printer's life page counter before and after the job.
+"""hardware(snmp...), hardware(pjl...), hardware(command): the printer's life page counter
+before and after the job (backend/accounters.py makes the reader of the last two).
 
 The whole job holds an exclusive lock per device (like PyKota), so two queues on one printer
 cannot mix their counters; the lock lives in a directory only root may write (places.lock_dir),
@@ -19,9 +20,15 @@ from .jobinfo import JobInfo, uri_host
 from .places import hold, lock_dir
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..accounting.accounter import Accounter
     from ..accounting.snmp import PrinterSNMP
     from ..config import Config
+
+
+class CounterUnreadable(Exception):
+    """The printer's counter cannot be read before the job and onaccountererror is stop."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,7 @@ class LifeCounter:
             after = self.snmp.counter_after(self.before, expected, s.no_printing_max, s.settle, s.max_wait,
                                             cupsio.debug).counter
         except SNMPError as exc:
-            cupsio.warning(f"page counter unreadable after job {job.job_id}: {exc}")
+            cupsio.warning(f"page counter unreadable after job {job.job_id}: {exc}; charged its software count")
             return None
         cupsio.debug(f"printer counter after job {job.job_id}: {after}")
         return after
@@ -74,19 +81,31 @@ class LifeCounter:
         os.close(self.lock)
 
 
-def open_counter(config: Config, job: JobInfo, accounter: Accounter) -> LifeCounter:
-    """Lock the device, then read its counter before the job (at once when the printer is idle)."""
-    from ..accounting.snmp import PrinterSNMP, SNMPError
+def open_counter(config: Config, job: JobInfo, accounter: Accounter,
+                 first: Callable[[], None] | None = None) -> LifeCounter:
+    """Lock the device, then (after `first`: an uncharged banner) read its counter before the job
+    (at once when the printer is idle)."""
+    from ..accounting.snmp import SNMPError
+    from .accounters import device
     host = accounter.host or uri_host(job.uri) or "127.0.0.1"
     s = _settings(config, job.printer)
     lock = hold(lock_dir() / ("device-" + re.sub(r"[^A-Za-z0-9.-]", "_", f"{host}:{accounter.port}") + ".lck"))
     assert lock is not None, "a waiting hold returns the lock"
-    counter = LifeCounter(PrinterSNMP(host, accounter.port, accounter.community, timeout=s.timeout,
-                                      error_mask=s.mask), lock, s, None)
+    counter = LifeCounter(device(accounter, job, host, s.timeout, s.max_wait, s.mask), lock, s,  # type: ignore[arg-type]
+                          None)
     try:
-        counter.before = counter.snmp.counter_before(s.settle, s.max_wait, cupsio.debug).counter
+        if first is not None:
+            first()
+        if config.get_bool("skipinitialwait", True, job.printer) or not hasattr(counter.snmp, "wait_idle"):
+            counter.before = counter.snmp.counter_before(s.settle, s.max_wait, cupsio.debug).counter
+        else:                               # PyKota's default: idle and still for the whole settle time first
+            counter.before = counter.snmp.wait_idle(s.settle, s.max_wait, cupsio.debug).counter
     except SNMPError as exc:
-        cupsio.warning(f"page counter of {host} unreadable before the job: {exc}")
+        if config.get_choice("onaccountererror", ("stop", "continue"), "stop", job.printer) == "stop":
+            counter.close()
+            raise CounterUnreadable(f"page counter of {host} unreadable before job {job.job_id}: {exc}") from None
+        cupsio.warning(f"page counter of {host} unreadable before the job: {exc}; the job is charged its "
+                       "software count (onaccountererror: continue)")
     except BaseException:                 # a cancel while waiting for the printer to be idle
         counter.close()
         raise

@@ -11,13 +11,13 @@ a non-zero exit status.
 from __future__ import annotations
 
 import sys
-import time
 
 import click
 
 from pykota_ldap import __version__
-from pykota_ldap.accounting.pdl import PDLError, count_pages
+from pykota_ldap.accounting.pdl import PDLError
 from pykota_ldap.cli.command import Command
+from pykota_ldap.cli.pkpgcounter_files import DEFAULT_TIMEOUT, count_files
 
 COLORSPACES = ("bw", "gc", "rgb", "cmy", "cmyk")
 
@@ -28,38 +28,25 @@ COLORSPACES = ("bw", "gc", "rgb", "cmy", "cmyk")
               help="Print per-page ink coverage in this colour space instead of the page count.")
 @click.option("-r", "--resolution", type=click.IntRange(72, 1200), default=72, show_default=True,
               help="Resolution (dpi) for ink coverage.")
-@click.option("-t", "--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+@click.option("-t", "--timeout", type=click.FloatRange(min=0.1), default=DEFAULT_TIMEOUT, show_default=True,
               help="Time limit per file, in seconds.")
 @click.version_option(__version__, "-v", "--version", prog_name="pkpgcounter")
 @click.argument("files", nargs=-1, type=click.Path(allow_dash=True))
 def main(debug: bool, colorspace: str | None, resolution: int, timeout: float, files: tuple[str, ...]) -> None:
     """Count the pages of print jobs (PDF, PostScript, PCL, PCL XL, raster, ...)."""
+    if not colorspace:
+        ok = count_files(files, timeout, debug, lambda text, to_stderr: click.echo(text, err=to_stderr))
+        sys.exit(0 if ok else 1)
     failed = False
-    total = 0
-    counted = 0
     for name in files or ("-",):
-        started = time.monotonic()
         try:
-            if colorspace:
-                _print_ink(name, colorspace, resolution, timeout)
-                continue
-            result = count_pages(_open(name), timeout=timeout)
+            _print_ink(name, colorspace, resolution, timeout)
         except PDLError as exc:
             click.echo(f"pkpgcounter: {_label(name)}: {exc}", err=True)
             failed = True
-            continue
         except OSError as exc:      # a file missing or unreadable; anything else is a bug
             click.echo(f"pkpgcounter: {_label(name)}: {type(exc).__name__}: {exc}", err=True)
             failed = True
-            continue
-        total += result.total
-        counted += 1
-        if debug:
-            click.echo(f"{_label(name)}: language={result.language} pages={result.pages} "
-                       f"copies={result.copies} total={result.total} "
-                       f"({time.monotonic() - started:.3f} s)", err=True)
-    if not colorspace and counted:
-        click.echo(total)
     sys.exit(1 if failed else 0)
 
 

@@ -8,6 +8,8 @@
   waits for it, as with a real printer), and counts the pages when done, hrDeviceStatus, and
   hrPrinterDetectedErrorState. The agent and the listener run in daemon threads of this process;
   tests change `values` directly (e.g. hrDeviceStatus 5 = down) or stop the listener.
+  The raw port also answers PJL status queries (`@PJL INFO STATUS`, `@PJL INFO PAGECOUNT`)
+  from the same counter, as HP JetDirect printers do (`answers_pjl` False: it stays silent).
 - `IppEvePrinter`: CUPS' own `ippeveprinter` (an IPP Everywhere printer) as our child, for
   queues that use the stock ipp backend.
 - `postscript(pages)`: a small DSC PostScript document with that many pages.
@@ -75,6 +77,8 @@ class NetworkPrinter(Rig):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._engine = None
         self._threads: list[threading.Thread] = []
+        self.answers_pjl: bool | None = True      # False: reads PJL queries, never answers; None: prints them
+        self.pjl_queries = 0
 
     @property
     def uri(self) -> str:
@@ -124,6 +128,11 @@ class NetworkPrinter(Rig):
             threading.Thread(target=self._receive, args=(conn,), daemon=True).start()
 
     def _receive(self, conn: socket.socket) -> None:
+        first = conn.recv(65536)
+        if self.answers_pjl is not None and first.startswith(b"\x1b%-12345X@PJL") and b"@PJL INFO" in first \
+                and b"ENTER LANGUAGE" not in first:
+            self._answer_pjl(conn, first)
+            return
         with self._lock:
             self.values["hrPrinterStatus"] = 4
             number = len(self.jobs) + 1
@@ -131,12 +140,11 @@ class NetworkPrinter(Rig):
         path = self.outdir / f"job-{number}.bin"
         size = 0
         with conn, open(path, "wb") as out:
-            while True:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    break
+            chunk = first
+            while chunk:
                 out.write(chunk)
                 size += len(chunk)
+                chunk = conn.recv(65536)
             out.close()
             with self._lock:
                 self.jobs[number - 1]["received"] = size     # all the data is here; printing starts
@@ -147,6 +155,33 @@ class NetworkPrinter(Rig):
                 self.values["pages"] += pages
                 self.jobs[number - 1].update(pages=pages, bytes=size, path=str(path))
                 self.values["hrPrinterStatus"] = 3
+
+    # -- PJL status queries on the raw port (hardware(pjl)) ----------------------------------------
+    def _answer_pjl(self, conn: socket.socket, query: bytes) -> None:
+        """Answer INFO STATUS and INFO PAGECOUNT as an HP printer does (each answer ends with a
+        form feed); with answers_pjl False, read the query and say nothing (no PJL support)."""
+        with conn:
+            conn.settimeout(2)
+            try:
+                while not query.endswith(b"\x1b%-12345X") or query.count(b"\x1b%-12345X") < 2:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    query += chunk
+                if not self.answers_pjl:
+                    return
+                with self._lock:
+                    status, pages = self.values["hrPrinterStatus"], self.values["pages"]
+                code = {4: 10023, 5: 10003}.get(status, 40079 if self.values["hrDeviceStatus"] == 5 else 10001)
+                answer = b""
+                if b"INFO STATUS" in query:
+                    answer += f'@PJL INFO STATUS\r\nCODE={code}\r\nDISPLAY="Ready"\r\nONLINE=TRUE\r\n\x0c'.encode()
+                if b"INFO PAGECOUNT" in query:
+                    answer += f"@PJL INFO PAGECOUNT\r\nPAGECOUNT={pages}\r\n\x0c".encode()
+                conn.sendall(answer)
+                self.pjl_queries += 1
+            except OSError:
+                pass
 
     def pages_printed(self) -> int:
         return sum(j["pages"] or 0 for j in self.jobs)
@@ -334,7 +369,7 @@ class IppEvePrinter(Rig):
         self._helpers.append(subprocess.Popen(["dbus-daemon", f"--config-file={self.dir / 'bus.conf'}", "--nofork"],
                                               stdout=log, stderr=subprocess.STDOUT))
         deadline = time.monotonic() + 10
-        while not os.path.exists(self._bus):
+        while not _accepts(self._bus):     # the socket file appears at bind(), before dbus-daemon listens
             if time.monotonic() > deadline:
                 log.close()
                 raise RuntimeError("dbus-daemon did not start in time: " + self._avahi_log())
@@ -362,3 +397,14 @@ class IppEvePrinter(Rig):
 
     def received(self) -> list[Path]:
         return sorted(p for p in self.dir.rglob("*") if p.is_file() and p.suffix not in (".log",))
+
+
+def _accepts(path: str) -> bool:
+    """True once a Unix socket at ``path`` accepts connections."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(0.5)
+            probe.connect(path)
+        return True
+    except OSError:
+        return False

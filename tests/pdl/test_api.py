@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import os
 import subprocess
@@ -15,11 +14,13 @@ from pykota_ldap.accounting.pdl import PageCount, PDLError, count_pages
 from .conftest import REPO, ps_document
 
 
-def test_page_count_is_a_small_frozen_dataclass():
+def test_page_count_is_a_small_immutable_value():
     result = PageCount(pages=3, copies=2, total=6, language="pdf")
-    assert dataclasses.is_dataclass(result)
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         result.pages = 4  # type: ignore[misc]
+    assert result == PageCount(3, 2, 6, "pdf") and result != PageCount(3, 1, 3, "pdf")
+    assert len({result, PageCount(3, 2, 6, "pdf")}) == 1
+    assert repr(result) == "PageCount(pages=3, copies=2, total=6, language='pdf')" and str(result) == "6"
 
 
 def test_import_is_cheap():
@@ -29,6 +30,22 @@ def test_import_is_cheap():
     env = dict(os.environ, PYTHONPATH=str(REPO))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_counting_a_plain_job_from_the_command_line_loads_only_the_counter(tmp_path):
+    """``pkpgcounter FILE`` is started once per job: for a PostScript job its DSC can
+    vouch for, neither click, nor Ghostscript's sandbox, nor pikepdf may be loaded."""
+    job = tmp_path / "job.ps"
+    job.write_bytes(ps_document(3))
+    code = ("import sys; from pykota_ldap.cli import pkpgcounter_entry as e\n"
+            "try: e.main([sys.argv[1]])\n"
+            "except SystemExit: pass\n"
+            "print([m for m in ('pikepdf', 'click', 'subprocess', 'dataclasses', 'typing', 'logging') "
+            "if m in sys.modules])")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    out = subprocess.run([sys.executable, "-S", "-c", code, str(job)], capture_output=True, text=True, env=env,
+                         check=True)
+    assert out.stdout.split("\n")[:2] == ["3", "[]"], out.stdout + out.stderr
 
 
 def test_path_binary_file_and_pipe_give_the_same_count(tmp_path):
@@ -67,7 +84,7 @@ def test_a_seekable_file_is_counted_from_its_current_position(tmp_path):
 @pytest.mark.parametrize("data, reason", [
     (b"", "empty"),
     (b"Hello, this is plain text\n", "unknown job format"),
-    (b"\x1b%-12345X@PJL ENTER LANGUAGE = LAVAFLOW\r\n\x1b\x00", "unsupported language"),
+    (b"\x1b%-12345X@PJL ENTER LANGUAGE = HIPERC\r\n\x1b\x00", "unsupported language"),
     (b"\x1b%-12345X@PJL INFO STATUS\r\n\x1b%-12345X", "no printable data"),
 ])
 def test_errors_are_one_line_reasons(tmp_path, data, reason):

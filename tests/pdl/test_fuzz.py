@@ -41,6 +41,24 @@ def mutants(data: bytes, other: bytes, rng: random.Random):
         yield "spliced", data[:cut] + other[rng.randrange(len(other)):]
 
 
+def assert_damaged_copies_fail_cleanly(jobs, tmp_path, seed: int) -> None:
+    """Truncated, bit-flipped and spliced copies of real drivers' jobs: each one counts or gives
+    a one-line PDLError, within its time."""
+    import time
+    rng = random.Random(seed)
+    for job in jobs:
+        data, other = job.read_bytes(), rng.choice(jobs).read_bytes()
+        for number, (kind, mutant) in enumerate(mutants(data, other, rng)):
+            path = tmp_path / f"{job.name}-{number}"
+            path.write_bytes(mutant)
+            started = time.monotonic()
+            try:
+                count_pages(path, timeout=5)
+            except PDLError as exc:
+                assert "\n" not in str(exc) and "cannot count this job" not in str(exc), (job.name, kind, exc)
+            assert time.monotonic() - started < 10, (job.name, kind)
+
+
 def _hang(signum, frame):
     raise TimeoutError("count_pages hung")
 

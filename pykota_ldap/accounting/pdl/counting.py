@@ -19,7 +19,7 @@ from .stream import Job
 COUNTERS = {
     "pdf": "pdf", "pclm": "pdf",
     "postscript": "postscript",
-    "pcl5": "pcl5", "pcl3": "pcl5", "pcl3gui": "pcl5",
+    "pcl5": "pcl5", "pcl3": "pcl5", "pcl3gui": "pcl5", "lavaflow": "pcl5",
     "pclxl": "pclxl",
     "pwg-raster": "cupsraster", "cups-raster": "cupsraster",
     "urf": "urf",
@@ -35,6 +35,16 @@ COUNTERS = {
     "canon-bj": "canonbj",
     "escp2": "escp2",
     "escpage": "escpage",
+    "escpr": "escpr",
+    "hpgl": "hpgl",
+    "dnp": "dnp",
+    "hiti": "dyesub", "shinko": "dyesub", "kodak-6800": "dyesub",
+    "canon-selphy": "dyesub", "kodak-1400": "dyesub", "kodak-605": "dyesub",
+    "mitsubishi": "mitsubishi", "mitsubishi-d70": "mitsud70",
+    "sony": "sony",
+    "opl": "opl",
+    "hbpl": "hbpl",
+    "hbp": "hbp",
 }
 
 MAX_SECTIONS = 100_000
@@ -82,6 +92,10 @@ def _language(pjl_name: str | None, head: bytes) -> str:
         if sniffed is None:
             raise PDLError(f"unknown job format (starts with {describe(head)})")
         return sniffed
+    if sniffed == "hpgl" and "HPGL" not in pjl_name.upper():
+        # HP-GL's opening (IN; DF; BP) is text, not a magic: it names the language only where
+        # PJL enters HP-GL; after ENTER LANGUAGE=PCL it is printed as text, the job is PCL's.
+        sniffed = None
     named = language_of_pjl(pjl_name)
     if named is None:
         # Only an unmistakable magic (%PDF-, %!, a raster header...) may

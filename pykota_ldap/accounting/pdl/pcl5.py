@@ -18,6 +18,10 @@ A page is marked by printable text, raster data, rectangle fills, macro
 calls or HP-GL/2; commands stored in a macro definition (``ESC&f0X`` ..
 ``ESC&f1X``) neither mark nor eject. Copies are ``ESC&l#X``, which a reset puts back to the
 PJL default.
+
+LAVAFLOW (Konica Minolta magicolor, foo2lava) is PCL 5 with JBIG raster
+whose statistics ``ESC*x#K`` / ``ESC*x#W`` carry no data: the only
+difference made here.
 """
 
 from __future__ import annotations
@@ -41,9 +45,10 @@ MAX_COPIES = 9999
 
 
 class _Page:
-    __slots__ = ("tally", "marked", "copies", "hpgl", "defining_macro")
+    __slots__ = ("tally", "marked", "copies", "hpgl", "defining_macro", "lavaflow")
 
-    def __init__(self) -> None:
+    def __init__(self, lavaflow: bool = False) -> None:
+        self.lavaflow = lavaflow
         self.tally = Tally()
         self.marked = False
         self.copies: int | None = None
@@ -65,7 +70,7 @@ class _Page:
 
 def count(section: Section) -> SectionResult:
     buf = section.buffer()
-    page = _Page()
+    page = _Page(lavaflow=section.language == "lavaflow")
     while buf.ensure(1):
         pattern = _NEXT_CONTROL if (page.marked or page.hpgl) else _NEXT_ANY
         found = pattern.search(buf.buf, buf.pos)
@@ -111,7 +116,7 @@ def _escape(buf, page: _Page) -> int | None:
         if kind == ord("%") and command == ord("X") and value == -12345:
             buf.pos = pos
             return start
-        if _carries_data(kind, group, command):
+        if _carries_data(kind, group, command, page.lavaflow):
             buf.pos = pos
             size = max(0, int(value))
             if size and not page.marked and kind == ord("*") and group == ord("b"):
@@ -163,9 +168,9 @@ def _reset(page: _Page) -> None:
     page.hpgl = False
 
 
-def _carries_data(kind: int, group: int, command: int) -> bool:
+def _carries_data(kind: int, group: int, command: int, lavaflow: bool) -> bool:
     if command == ord("W"):
-        return True
+        return not (lavaflow and kind == ord("*") and group == ord("x"))
     if command == ord("V"):
         return kind == ord("*") and group == ord("b")
     return command == ord("X") and kind == ord("&") and group == ord("p")

@@ -19,6 +19,10 @@ from .section import Section, SectionResult
 
 BEGIN_PAGE, END_PAGE = 0x43, 0x44
 PAGE_COPIES = 0x31
+# JetReady (HP Color LaserJet 3500/3550/3600, foomatic pxljr): the
+# vendor-unique operator is followed by raw data whose size its
+# VUDataLength attribute gives.
+VENDOR_UNIQUE, VU_DATA_LENGTH = 0x46, 0x92
 MAX_COPIES = 9999
 
 # Data types: tag -> (size of one element, struct code for scalars)
@@ -71,6 +75,7 @@ class _Stream:
         self.last_value = None
         self.page_copies = None
         self.in_page = False
+        self.vu_length = None
 
     def scalar(self, tag: int) -> None:
         size, unpack = self.scalars[tag]
@@ -83,6 +88,8 @@ class _Stream:
             attribute = self.u16.unpack_from(self.buf.take(3, "PCL XL attribute"), 1)[0]
         if attribute == PAGE_COPIES:
             self.page_copies = self.last_value
+        elif attribute == VU_DATA_LENGTH:
+            self.vu_length = self.last_value
 
     def operator(self, tag: int) -> None:
         self.buf.pos += 1
@@ -91,7 +98,11 @@ class _Stream:
         elif tag == END_PAGE:
             self.tally.add(1, _copies(self.page_copies))
             self.in_page, self.page_copies = False, None
-        self.last_value = None
+        elif tag == VENDOR_UNIQUE and self.vu_length is not None:
+            if not isinstance(self.vu_length, int) or self.vu_length < 0:
+                raise PDLError(f"bad PCL XL vendor data length at byte {self.buf.offset()}")
+            self.buf.skip(self.vu_length, "PCL XL vendor data")
+        self.last_value = self.vu_length = None
 
     def embedded_data(self, tag: int) -> None:
         if tag == 0xFA:

@@ -5,17 +5,18 @@ xref tables and streams, object streams, ``/Prev`` chains of incremental
 updates, encryption with an empty user password, and reconstruction of a
 damaged or missing xref. We then walk ``/Root /Pages`` ourselves so that
 orphaned or deleted page objects and ``/Type /Page`` text inside streams or
-strings are never counted, and a loop in ``/Kids`` shows each page once.
+strings are never counted, and a loop in ``/Kids`` ends (each ``/Pages`` node
+is walked once); a page named several times prints, and counts, each time.
+Plain files, whose structure leaves qpdf nothing to decide, are read by
+:mod:`pdffast` instead, by the same walk rules.
 """
 
 from __future__ import annotations
 
 import importlib
-import logging
-from typing import BinaryIO, cast
 
+from . import pdffast
 from .errors import PDLError
-from .isolate import run_isolated
 from .result import Tally
 from .section import Section, SectionResult
 from .stream import Window
@@ -31,12 +32,17 @@ CHECK_EVERY = 1024  # kids between two looks at the clock
 
 def count(section: Section) -> SectionResult:
     section.deadline.check()
-    importlib.import_module("pikepdf")  # heavy: loaded once here, before the fork, not in every child
+    # A plain file is read without qpdf (whose import alone outweighs a small
+    # job); the fast path gives up, returning None, wherever qpdf could differ.
+    pages = pdffast.count(section)
+    if pages is None:
+        from .isolate import run_isolated
 
-    # qpdf cannot be interrupted and can be made to allocate gigabytes by a
-    # small file, so every PDF is counted in a child with a time and a memory
-    # limit, whatever its size (the fork costs 3 to 10 ms, see docs/pdl.md).
-    pages = run_isolated(lambda: _pages_in_file(section), section.deadline, "counting the PDF")
+        importlib.import_module("pikepdf")  # heavy: loaded once here, before the fork, not in every child
+        # qpdf cannot be interrupted and can be made to allocate gigabytes by a
+        # small file, so such a PDF is counted in a child with a time and a
+        # memory limit, whatever its size (the fork costs 3 to 10 ms, see docs/pdl.md).
+        pages = run_isolated(lambda: _pages_in_file(section), section.deadline, "counting the PDF")
     size = section.job.end - section.offset
     if pages > size * MAX_PAGES_PER_BYTE:
         raise PDLError(f"implausible PDF: {pages} pages in {size} bytes (more pages than bytes)")
@@ -46,6 +52,9 @@ def count(section: Section) -> SectionResult:
 
 
 def _pages_in_file(section: Section) -> int:
+    import logging
+    from typing import BinaryIO, cast
+
     import pikepdf
 
     # qpdf talks through the "pikepdf" logger; a damaged file is reported by
@@ -86,18 +95,18 @@ def _count_leaves(pdf, pikepdf, section: Section) -> int:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise PDLError("PDF page tree nested too deeply")
-        if node.is_indirect:
-            key = node.objgen
-            if key in seen:
-                continue  # a node listed twice or a loop: a viewer shows it once
-            seen.add(key)
+        if node.is_indirect and node.objgen in seen:
+            continue  # a /Pages node listed twice or a loop: walked once
         kids = node.get("/Kids")
         node_type = node.get("/Type")
         if kids is not None and node_type != pikepdf.Name.Page:
+            if node.is_indirect:
+                seen.add(node.objgen)
             if isinstance(kids, pikepdf.Array):
                 _push_kids(kids, depth + 1, stack, pikepdf, section)
         elif node_type == pikepdf.Name.Page or (depth > 0 and node_type != pikepdf.Name.Pages):
-            # A leaf without /Type is still shown as a page by viewers.
+            # A leaf without /Type is still shown as a page by viewers; a page named twice in
+            # /Kids prints twice (qpdf's page list and Ghostscript have it twice).
             count += 1
             if limit is not None and count > limit:
                 raise PDLError(f"implausible PDF: more than the limit of {limit} pages per job")

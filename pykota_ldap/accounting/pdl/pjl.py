@@ -23,7 +23,7 @@ LANGUAGES = {
     "POSTSCRIPT": "postscript", "PS": "postscript", "KPDL": "postscript",
     "PDF": "pdf",
     "PCL": "pcl5", "PCL5": "pcl5", "PCL5E": "pcl5", "PCL5C": "pcl5", "PCL3": "pcl3",
-    "PCL3GUI": "pcl3gui", "HPGL2": "pcl5",
+    "PCL3GUI": "pcl3gui", "HPGL2": "pcl5", "LAVAFLOW": "lavaflow", "HBPL": "hbpl", "HBP": "hbp",
     "PCLXL": "pclxl", "PCL6": "pclxl", "PCLXL2": "pclxl",
     "QPDL": "qpdl", "SPL2": "qpdl",
     "SMART": "spl1",

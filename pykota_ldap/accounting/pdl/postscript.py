@@ -15,7 +15,6 @@ from the literal requests (and DSC copies comments) found in the file.
 
 from __future__ import annotations
 
-from . import ghostscript
 from .psprogram import read
 from .result import Tally
 from .section import Section, SectionResult
@@ -28,6 +27,8 @@ def count(section: Section) -> SectionResult:
         tally = Tally()
         tally.add(reading.pages, reading.copies)
         return SectionResult(tally, reading.resume_at)
+    from . import ghostscript  # the sandbox and subprocess machinery: only when the DSC is not enough
+
     tally = ghostscript.count_pages(section.job, start, reading.resume_at, section.deadline)
     return SectionResult(tally, reading.resume_at)
 

@@ -12,7 +12,6 @@ unterminated strings). The caller stops at ``bad``.
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Iterator
 
@@ -181,6 +180,8 @@ def _unhex(text: bytes) -> bytes:
 
 def _ascii85(text: bytes, offset: int) -> tuple[str, object, int]:
     try:
+        import base64  # rare in jobs: not loaded for every count
+
         return "str", base64.a85decode(text, ignorechars=b"\x00\x04\t\n\x0c\r "), offset
     except ValueError:
         return "bad", "bad ASCII85 string", offset

@@ -32,7 +32,6 @@ and the showpages counted must equal the pages the comments declare.
 from __future__ import annotations
 
 import re
-from typing import cast
 
 from .pjl import UEL
 from .pslex import DECIMAL, LITERAL, STRING, parts, regular, tokens, unescape
@@ -129,7 +128,8 @@ def read(section: Section, start: int) -> Reading:
         if kind == "bad":
             reading.doubts(str(value))
         elif kind == "comment":
-            text, line_start = cast(tuple[bytes, bool], value)
+            comment: tuple[bytes, bool] = value  # type: ignore[assignment]  # (text, at line start)
+            text, line_start = comment
             if line_start:
                 _comment(text, reading, program.depth())
         else:

@@ -2,21 +2,42 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+_FIELDS = ("pages", "copies", "total", "language")
 
 
-@dataclass(frozen=True)
 class PageCount:
     """Pages of one copy, copies requested inside the file, and their product.
 
     When copies differ from page to page (PCL ``ESC&l#X`` changed mid-job),
     ``total`` is the exact sum of page images and ``copies`` the largest value.
+    Immutable. A plain class rather than a dataclass: importing
+    ``dataclasses`` would be a tenth of pkpgcounter's start-up.
     """
 
+    __slots__ = _FIELDS
     pages: int
     copies: int
     total: int
     language: str
+
+    def __init__(self, pages: int, copies: int, total: int, language: str) -> None:
+        for name, value in zip(_FIELDS, (pages, copies, total, language), strict=True):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value) -> None:
+        raise AttributeError(f"PageCount is immutable (cannot set {name})")
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, name) for name in _FIELDS)
+
+    def __eq__(self, other) -> bool:
+        return self._values() == other._values() if isinstance(other, PageCount) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return "PageCount(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in _FIELDS) + ")"
 
     def __str__(self) -> str:
         return str(self.total)

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
-from typing import BinaryIO
 
 from .deadline import Deadline
 from .errors import PDLError
+
+# typing costs start-up and only the type checker needs it (it takes this
+# name as true).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 CHUNK = 1 << 20
 
@@ -83,6 +87,8 @@ def _seekable(f) -> bool:
 
 def _spool(source, deadline: Deadline) -> BinaryIO:
     """A pipe (the backend's stdin) is copied to an anonymous temporary file."""
+    import tempfile  # only a pipe needs it: not imported for every count
+
     spool = tempfile.TemporaryFile(prefix="pkpgcounter-", dir=os.environ.get("PYKOTADIRECTORY"))
     try:
         while True:
