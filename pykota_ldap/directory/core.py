@@ -1,6 +1,10 @@
 """The connection to the directory and the handful of LDAP operations everything else uses.
 
-- Failover: the URIs of `storageserver` are tried in order, each with a connect timeout.
+- Failover: the URIs of `storageserver` are tried in order, each with a connect timeout. A
+  writable Directory then stays on the server it reached for its whole life: a reconnect goes back
+  to that server only. Under multi-provider replication a write whose answer was lost may be on
+  that provider and nowhere else yet; re-sent to another provider it would be applied twice once
+  they converge (and its refused mark would stop delta-syncrepl: docs/replication.md).
 - A dropped connection is reopened once and the operation retried, but only when repeating it
   cannot change the result twice (reads, adds, replaces, increments that carry a charge mark).
   A bare increment that failed in flight is reported, never blindly re-sent.
@@ -143,7 +147,7 @@ class Directory:
     # -- connection ----------------------------------------------------------------------------
     def connect(self) -> Directory:
         errors = []
-        for uri in self.settings.uris:
+        for uri in self._candidates():
             try:
                 self._conn = self._open(uri)
                 self.server_uri = uri
@@ -152,12 +156,25 @@ class Directory:
                 raise
             except (lx.LDAPException, OSError) as exc:
                 errors.append(f"{uri}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+        if self.pinned:
+            raise DirectoryUnavailable(f"{self.server_uri}, the server this connection writes to, does not answer "
+                                       f"({'; '.join(errors)}); its writes are never re-sent to another server")
         raise DirectoryUnavailable("no LDAP server answered: " + "; ".join(errors))
+
+    @property
+    def pinned(self) -> bool:
+        """Whether reconnects go back to server_uri only (a writable connection, once connected)."""
+        return not self.read_only and self.server_uri is not None
+
+    def _candidates(self) -> tuple[str, ...]:
+        return (self.server_uri,) if self.pinned and self.server_uri else self.settings.uris
 
     def _open(self, uri: str) -> Any:
         timeout = self.settings.timeout
         if uri.lower().rstrip("/") == "ldapi:":
             uri = "ldapi://" + urllib.parse.quote(DEFAULT_LDAPI_PATH, safe="")
+        elif not uri.lower().startswith("ldapi:"):
+            uri = uri.rstrip("/")       # ldap3 takes "389/" of ldap://host:389/ for the port and refuses it
         # ldap3 does not check certificates unless told to: always require a valid one.
         tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=self.settings.ca_file)
         server = ldap3.Server(uri, get_info=ldap3.NONE, connect_timeout=timeout, tls=tls)
@@ -353,15 +370,18 @@ class Directory:
     def delete_values(self, dn: str, attribute: str, values: list[str]) -> None:
         self.modify(dn, {attribute: [(MODIFY_DELETE, list(values))]})
 
-    def delete(self, dn: str) -> None:
+    def delete(self, dn: str, assertion: str | None = None, missing_ok: bool = True) -> None:
+        """Delete the entry (already gone counts as done unless not `missing_ok`); with
+        `assertion`, only if it matches."""
         self._writable(f"deleting {dn}")
+        controls = [assertion_control(assertion)] if assertion else None
 
         def op(conn: Any) -> dict[str, Any]:
-            conn.delete(dn, controls=None)
+            conn.delete(dn, controls=controls)
             return dict(conn.result)
 
         result = self._run(op, retry_safe=True)
-        if result.get("result") not in (0, 32):
+        if result.get("result") not in ((0, 32) if missing_ok else (0,)):
             raise error_for(result, self.attempt(f"deleting {dn}", f"delete {dn}"))
 
     # -- DN helpers ----------------------------------------------------------------------------

@@ -271,6 +271,9 @@ class DatabaseConfig:
     syncrepl: tuple[str, ...]
     multi_provider: bool
     overlays: tuple[str, ...]           # syncprov, accesslog ...
+    update_ref: tuple[str, ...] = ()    # olcUpdateRef: where a read-only replica refers writes
+    log_databases: tuple[str, ...] = ()  # suffixes of the server's other databases (cn=accesslog ...)
+    reload_hints: tuple[str, ...] = ()   # suffixes of those whose syncprov has olcSpReloadHint TRUE
 
 
 def _normal_dn(dn: str) -> str:
@@ -285,8 +288,13 @@ def database_config(d: Directory, suffix: str) -> DatabaseConfig | None:
     """The database of cn=config whose suffix holds `suffix` (d bound to cn=config), or None."""
     wanted = _normal_dn(suffix)
     best: Entry | None = None
+    suffixes: list[str] = []
+    suffix_of: dict[str, list[str]] = {}
     for dn, entry in d.search("cn=config", "(olcSuffix=*)", ["olcSuffix", "olcDbIndex", "olcSyncrepl",
-                                                               "olcMultiProvider", "olcMirrorMode"], scope=LEVEL):
+                                                               "olcMultiProvider", "olcMirrorMode", "olcUpdateRef"],
+                              scope=LEVEL):
+        suffixes += [_normal_dn(v) for v in values(entry, "olcSuffix")]
+        suffix_of[_normal_dn(dn)] = [_normal_dn(v) for v in values(entry, "olcSuffix")]
         for value in values(entry, "olcSuffix"):
             own = _normal_dn(value)
             if wanted == own or wanted.endswith("," + own):
@@ -298,12 +306,18 @@ def database_config(d: Directory, suffix: str) -> DatabaseConfig | None:
     overlays = tuple(_strip_order(value).lower() for _, child in d.search(dn, "(objectClass=olcOverlayConfig)",
                                                                           ["olcOverlay"], scope=LEVEL)
                      for value in values(child, "olcOverlay"))
+    hinted = [suffix for overlay, _ in d.search("cn=config", "(&(objectClass=olcSyncProvConfig)(olcSpReloadHint=TRUE))",
+                                                 ["1.1"])
+              for suffix in suffix_of.get(_normal_dn(overlay).split(",", 1)[-1], [])]
     multi = any(value.upper() == "TRUE" for attr in ("olcMultiProvider", "olcMirrorMode")
                 for value in values(entry, attr))
     return DatabaseConfig(dn=dn, suffix=values(entry, "olcSuffix")[0],
                           indexes=tuple(values(entry, "olcDbIndex")),
                           syncrepl=tuple(_strip_order(v) for v in values(entry, "olcSyncrepl")),
-                          multi_provider=multi, overlays=overlays)
+                          multi_provider=multi, overlays=overlays, update_ref=tuple(values(entry, "olcUpdateRef")),
+                          log_databases=tuple(x for x in suffixes
+                                              if x not in map(_normal_dn, values(entry, "olcSuffix"))),
+                          reload_hints=tuple(hinted))
 
 
 def can_read_config(d: Directory) -> bool:

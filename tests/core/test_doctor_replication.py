@@ -85,6 +85,36 @@ def test_multi_provider_replication_is_judged_from_cn_config(slapd, pykota_home,
         assert line.startswith("problem: olcDatabase={1}mdb,cn=config replicates between several providers with "
                                "plain syncrepl: jobs counted on two providers at once lose counts")
         assert "; fix: use delta-syncrepl (syncdata=accesslog" in line
+    check = subprocess.run([str(Path(sys.executable).parent / "pkschema"), "check", "-H", slapd.ldapi, "-b",
+                            "dc=example,dc=org"], capture_output=True, text=True, timeout=120)
+    if delta:
+        assert check.returncode == 0, check.stderr
+    else:
+        assert check.returncode == 1 and "plain syncrepl" in check.stderr and "pkschema replication provider" in \
+            check.stderr and len(check.stderr.splitlines()) == 1, check.stderr
+
+
+HINTED_LOG = """dn: olcOverlay=syncprov,olcDatabase={2}mdb,cn=config
+changetype: add
+objectClass: olcOverlayConfig
+objectClass: olcSyncProvConfig
+olcOverlay: syncprov
+olcSpNoPresent: TRUE
+olcSpReloadHint: TRUE
+"""
+
+
+def test_an_accesslog_with_reloadhint_is_flagged(slapd, pykota_home):
+    """What the recipe of an earlier version set up: read back from a real cn=config."""
+    slapd.ldapmodify(MODULES, config=True)
+    (slapd.dir / "accesslog").mkdir()
+    slapd.ldapmodify(ACCESSLOG.format(folder=slapd.dir / "accesslog"), config=True)
+    slapd.ldapmodify(HINTED_LOG, config=True)
+    slapd.ldapmodify(PROVIDERS.format(uri=slapd.uri, delta=DELTA), config=True)
+    line = replication_line(slapd, pykota_home)
+    assert line.startswith("warning: olcDatabase={1}mdb,cn=config replicates with delta-syncrepl, but the syncprov "
+                           "of cn=accesslog has olcSpReloadHint TRUE"), line
+    assert "'olcSpReloadHint: FALSE'" in line
 
 
 def test_a_single_server_is_safe(slapd, pykota_home):
@@ -99,13 +129,25 @@ def _database(**changes) -> DatabaseConfig:
 
 
 def test_consumers_and_mixed_setups():
-    assert replication(_database(syncrepl=("rid=1 provider=ldap://p/",))).level == OK        # a read-only consumer
+    assert replication(_database(syncrepl=("rid=1 provider=ldap://p/",))).level == WARNING   # no update referral
+    assert replication(_database(syncrepl=("rid=1 provider=ldap://p/",), update_ref=("ldap://p/",))).level == OK
     assert replication(_database(overlays=("syncprov",))).level == OK                       # a single provider
     mixed = _database(syncrepl=("rid=1 provider=ldap://a/ syncdata=accesslog", "rid=2 provider=ldap://b/"),
                       multi_provider=True, overlays=("syncprov", "accesslog"))
     assert replication(mixed).level == WARNING and "cannot tell" in replication(mixed).text
-    no_log = _database(syncrepl=("rid=1 provider=ldap://a/ syncdata=accesslog",), multi_provider=True,
-                       overlays=("syncprov",))
-    assert replication(no_log).level == WARNING
+    no_log = _database(syncrepl=('rid=1 provider=ldap://a/ logbase="cn=accesslog" syncdata=accesslog',),
+                       multi_provider=True, overlays=("syncprov",), log_databases=("cn=accesslog",))
+    assert replication(no_log).level == PROBLEM and "keeps no accesslog of its own writes" in replication(no_log).text
+    no_database = _database(syncrepl=('rid=1 provider=ldap://a/ logbase="cn=accesslog" syncdata=accesslog',),
+                            multi_provider=True, overlays=("syncprov", "accesslog"))
+    assert replication(no_database).level == PROBLEM
+    consumer = _database(syncrepl=("rid=1 provider=ldap://p/",), update_ref=("ldap://p/",))
+    assert replication(consumer, written_to=True).level == PROBLEM
+    assert "storageserver names it first" in replication(consumer, written_to=True).text
+    delta = dict(syncrepl=('rid=1 provider=ldap://a/ logbase="cn=accesslog" syncdata=accesslog',),
+                 multi_provider=True, overlays=("syncprov", "accesslog"), log_databases=("cn=accesslog",))
+    assert replication(_database(**delta)).level == OK
+    hinted = replication(_database(**delta, reload_hints=("cn=accesslog",)))     # an earlier recipe's
+    assert hinted.level == WARNING and "olcSpReloadHint TRUE" in hinted.text and "FALSE" in hinted.fix
     plain = _database(syncrepl=("rid=1 provider=ldap://a/",), multi_provider=True)
     assert replication(plain).level == PROBLEM
