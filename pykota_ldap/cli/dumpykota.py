@@ -23,12 +23,13 @@ from typing import Any, Iterable, TextIO
 
 import click
 
+from ..config import Config
 from ..directory import Directory
-from ..report import dates
-from ..report.datasets import DATASETS, FILTER_KEYS, ORDER, Dataset, summed
-from ..report.formats import FORMATS, write, writer_for
+from ..report import dates, history_csv
+from ..report.datasets import DATASETS, FILTER_KEYS, ORDER, Dataset, rows_of, summed
+from ..report.formats import FORMATS, SeparatedWriter, write, writer_for
 from .admin import command
-from .common import Progress, fail
+from .common import Progress, collector_paused, fail
 from .session import session
 
 _FIELD = re.compile(r"^[+-]?[A-Za-z]+$")
@@ -46,7 +47,8 @@ def main(dataset: str, fmt: str, output: str, orderby: str | None, total: bool, 
     request = _parse(dataset.lower(), fmt.lower(), orderby, total, filters)
     with session() as s:
         s.require_admin("dumpykota")
-        _dump(s.directory, request, output)
+        with collector_paused():
+            _dump(s.directory, request, output, s.config)
 
 
 @dataclass(frozen=True)
@@ -93,13 +95,17 @@ def _check_dataset(spec: Dataset, criteria: dict[str, Any], fmt: str, total: boo
         fail("--sum applies to history and payments only")
 
 
-def _dump(d: Directory, request: Request, output: str) -> None:
+def _dump(d: Directory, request: Request, output: str, config: Config | None = None) -> None:
     out = sys.stdout if output == "-" else _open(output)
     writer = writer_for(request.fmt, out)
     try:
         for name in request.datasets:
             spec = DATASETS[name]
-            rows: Iterable[dict] = spec.rows(d, request.criteria)
+            if name == "history" and isinstance(writer, SeparatedWriter) and not (request.total or request.order):
+                with Progress(name) as progress:       # the common dump: lines straight from the entries
+                    history_csv.dump(d, request.criteria, writer, list(spec.fields), progress)
+                continue
+            rows: Iterable[dict] = rows_of(spec, d, request.criteria, config)
             if request.total:
                 rows = summed(spec, iter(rows), request.criteria)
             if request.order:

@@ -13,13 +13,14 @@ from __future__ import annotations
 import click
 
 from ..config import Config
-from ..directory import Directory, accounts, quotas
+from ..directory import accounts
 from ..directory import printers as printer_store
-from ..model import Group, Printer, User
+from ..model import Printer, User
 from ..policy import Limits
+from ..report.quota_lines import group_lines, user_lines
 from ..report.quota_report import Line, printer_block
 from .admin import command, names_from, own_names, resolve, resolve_groups, resolve_printers, resolve_users
-from .common import Progress
+from .common import Progress, collector_paused
 from .session import Session, session
 
 GROUP_NOTE = "Totals may be inaccurate if some users are members of several groups."
@@ -35,7 +36,7 @@ def main(groups: bool, ingroups: str | None, printers: str | None, names: tuple[
         raise click.UsageError("--ingroups cannot be combined with --groups")
     patterns = names_from(names)
     printer_patterns = names_from([printers]) if printers else []
-    with session() as s:
+    with session() as s, collector_paused():
         if not s.is_admin:
             if ingroups:
                 s.require_admin("--ingroups")
@@ -45,12 +46,12 @@ def main(groups: bool, ingroups: str | None, printers: str | None, names: tuple[
         d = s.directory
         chosen = sorted(resolve_printers(printer_patterns, printer_store.all_printers(d)), key=lambda p: p.name.lower())
         if groups:
-            lines = _group_lines(d, {g.name.lower(): g for g in resolve_groups(s, patterns)}, chosen)
+            lines = group_lines(d, {g.name.lower(): g for g in resolve_groups(s, patterns)}, chosen)
         else:
             users = resolve_users(s, patterns)
             if ingroups:
                 users = _members_only(s, users, ingroups)
-            lines = _user_lines(d, {u.name.lower(): u for u in users}, chosen)
+            lines = user_lines(d, {u.name.lower(): u for u in users}, chosen, s.config)
         _report(s.config, chosen, lines, groups)
 
 
@@ -84,44 +85,6 @@ def limits_for(config: Config, printer: str) -> Limits:
                   grace_delay_days=config.get_int("gracedelay", 7, printer, minimum=0),
                   balance_zero=config.get_money("balancezero", "0", printer),
                   poor_man=config.get_money("poorman", "1.0", printer))
-
-
-def _user_lines(d: Directory, users: dict[str, User], printers: list[Printer]) -> dict[str, list[Line]]:
-    lines: dict[str, list[Line]] = {}
-    if not users:
-        return lines
-    names = [p.name for p in printers]
-    wanted = list(users) if len(users) <= 500 else None     # narrow the search unless it is everyone
-    for q in quotas.find_user_quotas(d, wanted, names):
-        user = users.get(q.user.lower())
-        if user is None:
-            continue
-        lines.setdefault(q.printer.lower(), []).append(Line(
-            name=user.name, limit_by=user.limit_by, used=q.page_counter, soft=q.soft_limit, hard=q.hard_limit,
-            date_limit=q.date_limit, balance=user.balance, total=q.life_page_counter, paid=user.lifetime_paid,
-            overcharge=user.overcharge, warn=q.warn_count))
-    return lines
-
-
-def _group_lines(d: Directory, groups: dict[str, Group], printers: list[Printer]) -> dict[str, list[Line]]:
-    lines: dict[str, list[Line]] = {}
-    if not groups:
-        return lines
-    names = [p.name for p in printers]
-    entries = [q for q in quotas.find_group_quotas(d, None, names) if q.group.lower() in groups]
-    if not entries:
-        return lines
-    usage = quotas.page_usage_by_printer(d, sorted({q.printer for q in entries}))
-    totals = accounts.account_totals(d)
-    for q in entries:
-        group = groups[q.group.lower()]
-        pages = [usage.get((m.lower(), q.printer.lower()), (0, 0)) for m in group.members]
-        money = [totals.get(m.lower(), (0, 0)) for m in group.members]
-        lines.setdefault(q.printer.lower(), []).append(Line(
-            name=group.name, limit_by=group.limit_by, used=sum(p for p, _ in pages), soft=q.soft_limit,
-            hard=q.hard_limit, date_limit=q.date_limit, balance=sum(b for b, _ in money),
-            total=sum(lp for _, lp in pages), paid=sum(p for _, p in money)))
-    return lines
 
 
 if __name__ == "__main__":

@@ -8,12 +8,16 @@ Every stream comes from paged searches, filtered on the server and then matched 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from ..directory import Directory, accounts, history, quotas
 from ..directory import escaping as esc
 from ..directory import printers as printer_store
 from .formats import Amount
+from .rule_quotas import user_quota_rows
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 ORDER = ("printers", "pmembers", "users", "groups", "billingcodes", "umembers", "upquotas", "gpquotas",
          "payments", "history")
@@ -48,17 +52,31 @@ def _history(d, f):
         jobs = history.jobs_between(d, f.get("start"), f.get("end"), **criteria)
     else:                                   # everything: one paged search, streamed
         jobs = history.find_jobs(d, **criteria)
-    names = {"username": "username", "printername": "printername", "hostname": "hostname",
-             "billingcode": "billingcode", "jobid": "jobid"}
     for job in jobs:
-        row = {"username": job.user, "printername": job.printer, "dn": job.dn, "jobid": job.job_id,
-               "pagecounter": job.printer_page_counter, "jobsize": job.size, "action": job.action,
-               "jobdate": job.date, "filename": job.filename, "title": job.title, "copies": job.copies,
-               "options": job.options, "jobprice": _money(job.price), "hostname": job.hostname,
-               "jobsizebytes": job.size_bytes, "md5sum": job.md5sum, "billingcode": job.billing_code,
-               "precomputedjobsize": job.precomputed_size, "precomputedjobprice": _money(job.precomputed_price)}
-        if _ok(row, f, names):
+        row = history_row(job)
+        if history_matches(f, job.user, job.printer, job.hostname, job.billing_code, job.job_id):
             yield row
+
+
+def history_row(job) -> dict:
+    """A job as a row of the history dataset (also report.history_csv's for lines it cannot write itself)."""
+    return {"username": job.user, "printername": job.printer, "dn": job.dn, "jobid": job.job_id,
+            "pagecounter": job.printer_page_counter, "jobsize": job.size, "action": job.action,
+            "jobdate": job.date, "filename": job.filename, "title": job.title, "copies": job.copies,
+            "options": job.options, "jobprice": _money(job.price), "hostname": job.hostname,
+            "jobsizebytes": job.size_bytes, "md5sum": job.md5sum, "billingcode": job.billing_code,
+            "precomputedjobsize": job.precomputed_size, "precomputedjobprice": _money(job.precomputed_price)}
+
+
+def history_matches(f: dict, user: str, printer: str, hostname: str | None, billing_code: str | None,
+                    job_id: str) -> bool:
+    """The exact shell-pattern match of the history's name filters (the server's may be looser)."""
+    return _ok({"username": user, "printername": printer, "hostname": hostname, "billingcode": billing_code,
+                "jobid": job_id}, f, _HISTORY_NAMES)
+
+
+_HISTORY_NAMES = {"username": "username", "printername": "printername", "hostname": "hostname",
+                  "billingcode": "billingcode", "jobid": "jobid"}
 
 
 def _users(d, f):
@@ -87,10 +105,10 @@ def _printers(d, f):
                "maxjobsize": printer.max_job_size, "passthrough": printer.passthrough}
 
 
-def _upquotas(d, f):
+def _upquotas(d, f, config: Config | None = None):
     users = [f["username"]] if "username" in f else None
     printers = [f["printername"]] if "printername" in f else None
-    for q in quotas.find_user_quotas(d, users, printers):
+    for q in user_quota_rows(d, config, users, printers):
         yield {"username": q.user, "printername": q.printer, "dn": q.dn, "userdn": accounts.user_dn_for(d, q.user),
                "printerdn": printer_store.printer_dn(d, q.printer), "lifepagecounter": q.life_page_counter,
                "pagecounter": q.page_counter, "softlimit": q.soft_limit, "hardlimit": q.hard_limit,
@@ -107,7 +125,8 @@ def _gpquotas(d, f):
     usage = quotas.page_usage_by_printer(d, sorted({q.printer for q in entries}))
     for q in entries:
         group = members.get(q.group.lower())
-        pairs = [usage.get((m.lower(), q.printer.lower()), (0, 0)) for m in (group.members if group else [])]
+        pairs = ([(q.page_counter, q.life_page_counter)] if q.counted else
+                 [usage.get((m.lower(), q.printer.lower()), (0, 0)) for m in (group.members if group else [])])
         yield {"groupname": q.group, "printername": q.printer, "dn": q.dn,
                "groupdn": group.dn if group else None, "printerdn": printer_store.printer_dn(d, q.printer),
                "lifepagecounter": sum(lp for _, lp in pairs), "pagecounter": sum(p for p, _ in pairs),
@@ -176,6 +195,14 @@ DATASETS = {ds.name: ds for ds in (
     Dataset("billingcodes", ("dn", "billingcode", "balance", "pagecounter", "description"), ("billingcode",),
             _billingcodes),
 )}
+
+
+def rows_of(dataset: Dataset, d: Directory, filters: dict, config: Config | None = None) -> Iterator[dict]:
+    """A dataset's rows; upquotas with the rows of the entries the [sync] rules give that no job
+    has written yet (rule_quotas), read from the configuration."""
+    if dataset.name == "upquotas":
+        return _upquotas(d, filters, config)
+    return dataset.rows(d, filters)
 
 
 def summed(dataset: Dataset, rows: Iterator[dict], filters: dict) -> Iterator[dict]:

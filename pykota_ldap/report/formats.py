@@ -5,7 +5,9 @@
 - xml: <pykota><dump storage="ldap" type="..."><entry><attribute type=".." name="..">value...
 - json: one object per dataset name, each a list of {field: value} (streamed, not built in memory).
 - cups: CUPS' page_log lines (history only): one line per page, copies 1, so that summing the
-  copies column gives the pages charged, as page_log tools do; 0-page jobs print nothing.
+  copies column gives the pages charged, as page_log tools do; 0-page jobs print nothing. A job
+  of more pages than the page counter ever counts (a size set by hand) is one line whose copies
+  are its pages: the sum stays right and the dump stays short.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from .. import __version__, money
 
+MAX_PAGE_LINES = 100_000     # the page counter's own limit per job (accounting/pdl/limits.py)
 FORMATS = ("csv", "ssv", "tsv", "xml", "cups", "json")
 SEPARATORS = {"csv": ",", "ssv": ";", "tsv": "\t"}
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -73,10 +76,19 @@ class SeparatedWriter(Writer):
         super().__init__(out)
         self.sep = separator
 
+    def line(self, row: dict) -> str:
+        """A row's line (report.history_csv writes those it cannot write itself with it)."""
+        return self.sep.join(self._cell(row.get(f)) for f in self.fields) + "\n"
+
     def _cell(self, value) -> str:
-        if _is_number(value):
+        if type(value) is str:          # most cells: tested first, escaped only when needed
+            text = value
+        elif _is_number(value):
             return str(value)
-        text = text_of(value).replace("\\", "\\\\").replace('"', '\\"').replace(self.sep, "\\" + self.sep)
+        else:
+            text = text_of(value)
+        if "\\" in text or '"' in text or self.sep in text:
+            text = text.replace("\\", "\\\\").replace('"', '\\"').replace(self.sep, "\\" + self.sep)
         return f'"{text}"'
 
     def start(self, dataset, fields):
@@ -85,7 +97,7 @@ class SeparatedWriter(Writer):
 
     def row(self, row):
         self.rows += 1
-        self.out.write(self.sep.join(self._cell(row.get(f)) for f in self.fields) + "\n")
+        self.out.write(self.line(row))
 
 
 class XMLWriter(Writer):
@@ -165,6 +177,9 @@ class CupsWriter(Writer):
         billing, host = _token(row.get("billingcode")), _token(row.get("hostname"))
         title = _token(row.get("title"))
         prefix = f"{row['printername']} {row['username']} {row['jobid']} [{stamp}]"
+        if pages > MAX_PAGE_LINES:
+            self.out.write(f"{prefix} 1 {pages} {billing} {host} {title} - -\n")
+            return
         for page in range(1, pages + 1):
             self.out.write(f"{prefix} {page} 1 {billing} {host} {title} - -\n")
 

@@ -18,8 +18,6 @@ from ..policy import Limits
 
 HEADER = "{:<15}overcharge   used    soft    hard    balance grace         total       paid warn"
 RULE = "-" * 90
-ROW = ("{name:<15.15} {flag} {overcharge:>5} {used:>7} {soft:>7} {hard:>7} {balance:>10} {grace:<10.10} "
-       "{total:>8} {paid:>10} {warn:>4}")
 
 
 @dataclass
@@ -73,14 +71,20 @@ def printer_block(kind: str, printer, lines: list[Line], limits: Limits, now: da
            f"Price per job: {money.format(printer.price_per_job, 3)}",
            f"Price per page: {money.format(printer.price_per_page, 3)}",
            HEADER.format("User" if kind == "user" else "Group"), RULE]
+    factors: dict[int, str] = {}        # few distinct factors and amounts paid: formatted once each
+    paid: dict[int, str] = {}
     for line in lines:
         flag, grace = flag_and_grace(line, limits, now)
-        out.append(ROW.format(
-            name=line.name, flag=flag,
-            overcharge="N/A" if line.overcharge is None else factor_text(line.overcharge),
-            used=line.used, soft=_opt(line.soft), hard=_opt(line.hard), balance=money.format(line.balance),
-            grace=grace, total=line.total, paid=money.format(line.paid),
-            warn="N/A" if line.warn is None else line.warn))
+        if line.overcharge is None:
+            overcharge = "N/A"
+        else:
+            overcharge = factors.get(line.overcharge) or factors.setdefault(line.overcharge,
+                                                                            factor_text(line.overcharge))
+        paid_text = paid.get(line.paid) or paid.setdefault(line.paid, money.format(line.paid))
+        warn = "N/A" if line.warn is None else line.warn
+        out.append(f"{line.name:<15.15} {flag} {overcharge:>5} {line.used:>7} {_opt(line.soft):>7} "
+                   f"{_opt(line.hard):>7} {money.format(line.balance):>10} {grace:<10.10} {line.total:>8} "
+                   f"{paid_text:>10} {warn:>4}")
     out.append(f"{'Total :':>70} {sum(li.total for li in lines):>8} {money.format(sum(li.paid for li in lines)):>10}")
     real = printer.page_counter if printer.page_counter is not None else "unknown"
     out.append(f"{'Real :':>70} {real:>8}")

@@ -50,6 +50,16 @@ def test_cups_page_log_lines(sh, admin_directory):
     assert lines[4] == "hp5 jerome 11 [20/Sep/2015:08:00:00 +0000] 3 1 projX pc2 rapport_final.pdf - -"
 
 
+def test_cups_lines_of_an_absurd_job_size_stay_few(sh, admin_directory):
+    """A size no counter gives (set by hand): one line carrying the pages as copies, at once."""
+    sh("pkprinters -a hp4")
+    sh("pkusers -a jerome")
+    sh("edpykota -a jerome")
+    charge(admin_directory, "jerome", "hp4", 10**18, datetime(2015, 9, 10, 23, 0, tzinfo=timezone.utc), 0, "10")
+    lines = sh("dumpykota -d history -f cups").stdout.splitlines()
+    assert lines == [f"hp4 jerome 10 [10/Sep/2015:23:00:00 +0000] 1 {10**18} - 10.0.0.9 doc.pdf - -"]
+
+
 def test_sum_groups_by_the_filtered_keys(sh, admin_directory):
     history_site(sh, admin_directory)
     out = rows(sh("dumpykota -d history --sum 'username=*'").stdout)
