@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The demo behind tools/demo (run that: it installs what is missing first)."""
+import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -11,6 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import demo_more  # noqa: E402
+
 from pykota_ldap import money  # noqa: E402
 from pykota_ldap.config import Config  # noqa: E402
 from pykota_ldap.directory import Directory, accounts, printers, quotas  # noqa: E402
@@ -18,6 +22,7 @@ from pykota_ldap.testing.cups import Cupsd  # noqa: E402
 from pykota_ldap.testing.nss import sample_users  # noqa: E402
 from pykota_ldap.testing.printer import NetworkPrinter, postscript  # noqa: E402
 from pykota_ldap.testing.slapd import Slapd  # noqa: E402
+from pykota_ldap.testing.smtp import MailServer  # noqa: E402
 
 BOLD, DIM, RED, GREEN, OFF = ("\033[1m", "\033[2m", "\033[31m", "\033[32m", "\033[0m") if sys.stdout.isatty() \
     else ("", "", "", "", "")
@@ -49,8 +54,20 @@ def admin(home, command, args, fallback):
 
 
 def main() -> int:
-    started = time.monotonic()
+    options = argparse.ArgumentParser(prog="tools/demo", description=__doc__)
+    options.add_argument("--web", action="store_true", help="keep pkweb and the servers running until Ctrl-C")
+    keep_web = options.parse_args().web
+    # Killed or interrupted, the demo still stops its servers and removes its directory.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = Path(tempfile.mkdtemp(prefix="pkdemo"))
+    try:
+        return demo(work, keep_web)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def demo(work: Path, keep_web: bool) -> int:
+    started = time.monotonic()
     work.chmod(0o755)
     docs = {n: work / f"report-{n}p.ps" for n in (2, 3, 4, 6, 8)}
     for pages, path in docs.items():
@@ -58,13 +75,16 @@ def main() -> int:
         path.chmod(0o644)
 
     say("Starting a throwaway directory (slapd + sample organisation), a simulated network printer and cupsd")
-    with Slapd() as slapd, NetworkPrinter() as device:
-        home = slapd.write_config(work / "etc", extra_global="enforcement: strict\ngracedelay: 7\n",
+    with Slapd() as slapd, NetworkPrinter() as device, MailServer() as mail:
+        notices = (f"smtpserver: 127.0.0.1:{mail.port}\nadmin: Print Desk\nadminmail: printdesk@example.org\n"
+                   "webadmins: admins\n")
+        home = slapd.write_config(work / "etc", extra_global="enforcement: strict\ngracedelay: 7\n" + notices,
                                   extra=f"[color]\naccounter: hardware(snmp:public@127.0.0.1:{device.snmp_port})\n"
                                         "statusstabilizationdelay: 0.1\n")
         print(f"slapd   {slapd.uri}  (base dc=example,dc=org; PYKOTA_HOME={home})")
         print(f"printer socket://127.0.0.1:{device.tcp_port} (JetDirect), SNMP agent on udp/{device.snmp_port} "
               f"(page counter {device.counter})")
+        print(f"smtp    127.0.0.1:{mail.port} (a local sink: the mails stay in this process)")
         with Cupsd(home, loglevel="info", users=sample_users(work / "nss")) as cups:
             print(f"cupsd   {cups.host} (ServerRoot {cups.dir}/etc; backend {cups.backend_dir}/cupspykota, root 0700)")
             print("        Debian's default policy; the directory's users are local users in its private mount "
@@ -143,10 +163,13 @@ def main() -> int:
                   f"of the 1.50 he had")
             print(f"\nThe printer printed {device.pages_printed()} pages in {len(device.jobs)} jobs; "
                   f"its SNMP page counter went to {device.counter}.")
+
+            demo_more.show_mail(demo_more.settled(mail), say, shell)
+            demo_more.quote_and_refund(home, docs[3], d, say, shell)
             d.close()
+            demo_more.web(home, keep_web, say, shell, BOLD, OFF)
     print(f"\n{BOLD}Done in {time.monotonic() - started:.1f} s.{OFF} Everything was temporary and is gone; "
           f"tools/testenv keeps such an environment running to explore.")
-    shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
