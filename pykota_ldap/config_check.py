@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import config_keys
-from .config_keys import ADMIN, GLOBAL, KEYS, PRINTER, SYNC, SYNC_RULE, KeySpec
+from .config_keys import ADMIN, EXAM, GLOBAL, KEYS, PRINTER, SYNC, SYNC_RULE, KeySpec
 
-SYNC_SECTION, SYNC_GROUP = "sync", "sync:"
+SYNC_SECTION, SYNC_GROUP, EXAM_SECTION = "sync", "sync:", "exam:"
 _REQUIRED_FORM = {"storageserver": "an LDAP URI such as ldap://ldap.example.org",
                   "storagename": "the base DN, e.g. dc=example,dc=org", "storageadmin": "a bind DN"}
 
@@ -46,6 +46,8 @@ def _kind(section: str, admin_file: bool) -> str:
         return SYNC
     if section.lower().startswith(SYNC_GROUP):
         return SYNC_RULE
+    if section.lower().startswith(EXAM_SECTION):
+        return EXAM
     return "" if ":" in section else PRINTER
 
 
@@ -57,6 +59,10 @@ def _misplaced(spec: KeySpec, kind: str, admin_file: bool) -> str | None:
         return None if kind == SYNC else "is read from [sync] only"
     if spec.scope == SYNC_RULE:
         return None if kind in (SYNC, SYNC_RULE) else "is read from [sync] and [sync:<group>] sections only"
+    if spec.scope == EXAM:
+        return None if kind == EXAM else "is read from [exam:<name>] sections only"
+    if kind == EXAM:
+        return "is not an exam session key (examprinters, examstart, examend)"
     if kind in (SYNC, SYNC_RULE):
         return "is not a pksync key: move it to [global] or a queue's section"
     if spec.scope == GLOBAL and kind == PRINTER:
@@ -91,13 +97,16 @@ def _section_problems(path: Path, section: str, values: dict[str, str], admin_fi
     kind = _kind(section, admin_file)
     if not kind:
         read = "only [global] is read there" if admin_file else \
-            "a section is [global], a CUPS queue's name (no ':') or [sync] / [sync:<group>]"
+            "a section is [global], a CUPS queue's name (no ':'), [sync] / [sync:<group>] or [exam:<name>]"
         return [Problem(where, f"this section is never read ({read})")]
     found = []
     for key, value in values.items():
         problem = _key_problem(key, value.strip(), kind, admin_file)
         if problem:
             found.append(Problem(where, problem[0], problem[1]))
+    if kind == EXAM:
+        from .exam import problems as exam_problems
+        found += [Problem(where, text) for text in exam_problems(section[len(EXAM_SECTION):], values)]
     return found
 
 

@@ -10,7 +10,8 @@ Scopes:
 - PRINTER: [global], and a [<queue>] section of pykota.conf overrides it for that queue;
 - ADMIN: pykotadmin.conf only: the directory's write credentials;
 - SYNC: the [sync] section of pykota.conf (pksync);
-- SYNC_RULE: [sync] (the defaults) and each [sync:<group>] section (that group's rule).
+- SYNC_RULE: [sync] (the defaults) and each [sync:<group>] section (that group's rule);
+- EXAM: each [exam:<name>] section (an exam session, pykota_ldap/exam.py).
 """
 from __future__ import annotations
 
@@ -23,15 +24,20 @@ from .config_values import (
     Amount,
     Attribute,
     BackendErrors,
+    BannerSource,
     Choice,
     ChoiceOrCommand,
     Command,
+    DateTime,
     ErrorMask,
     Folder,
     Form,
     LDAPURIs,
     Number,
+    PreAccounter,
+    QuotaBase,
     ReadableFile,
+    SecondsOrYesNo,
     SyncValue,
     TrustJobSize,
     Whole,
@@ -39,6 +45,7 @@ from .config_values import (
 )
 
 GLOBAL, PRINTER, ADMIN, SYNC, SYNC_RULE = "global", "printer", "admin", "sync", "sync-rule"
+EXAM = "exam"
 YES_OR_NO = ("yes", "no", "y", "n", "1", "0", "on", "off", "t", "f", "true", "false")
 
 
@@ -73,9 +80,9 @@ _SPECS = (
     KeySpec("usermail", GLOBAL, "the attribute holding a user's e-mail address", "mail", form=Attribute()),
     KeySpec("printerbase", GLOBAL, "where printers are; unset: ou=Printers,ou=PyKota,<storagename>", form=DN()),
     KeySpec("userquotabase", GLOBAL, "where user quota entries are; unset: ou=UserQuotas,ou=PyKota,<storagename>",
-            form=DN()),
+            form=QuotaBase("user", "ou=UserQuotas,ou=PyKota,dc=example,dc=org")),
     KeySpec("groupquotabase", GLOBAL, "where group quota entries are; unset: ou=GroupQuotas,ou=PyKota,<storagename>",
-            form=DN()),
+            form=QuotaBase("group", "ou=GroupQuotas,ou=PyKota,dc=example,dc=org")),
     KeySpec("jobbase", GLOBAL, "where the job history is; unset: ou=Jobs,ou=PyKota,<storagename>", form=DN()),
     KeySpec("paymentbase", GLOBAL, "where payments are; unset: ou=Payments,ou=PyKota,<storagename>", form=DN()),
     KeySpec("billingcodebase", GLOBAL, "where billing codes are; unset: ou=BillingCodes,ou=PyKota,<storagename>",
@@ -84,9 +91,13 @@ _SPECS = (
             "attach", form=Choice(("attach", "below"))),
     KeySpec("newgroup", GLOBAL, "attach or below, the same for groups", "attach", form=Choice(("attach", "below"))),
     # -- accounting (the CUPS backend) -------------------------------------------------------------
-    KeySpec("accounter", PRINTER, "software(), hardware(snmp[:community][@host[:port]]) or hardware(backend)",
+    KeySpec("accounter", PRINTER, "software(), software(command), hardware(snmp...), hardware(pjl[:port]), "
+            "hardware(ipp), hardware(command) or hardware(backend)",
             "software()", form=Accounter()),
-    KeySpec("onaccountererror", PRINTER, "stop: refuse a job that cannot be counted; continue: print it as 0 pages",
+    KeySpec("preaccounter", PRINTER, "software(), software(command) or ink(colorspace[, dpi]): the pages (and "
+            "price) before printing", "software()", form=PreAccounter()),
+    KeySpec("onaccountererror", PRINTER, "stop: refuse a job that cannot be counted (a hardware counter: "
+            "stop the queue); continue: print it (0 pages, or its software count)",
             "stop", form=Choice(("stop", "continue"))),
     KeySpec("pdltimeout", PRINTER, "seconds the page counter may take on one job", "60", form=Number(1)),
     KeySpec("parallelcount", PRINTER, "count the pages in a forked child while connecting to the directory", "no",
@@ -97,12 +108,30 @@ _SPECS = (
             form=Whole(1)),
     KeySpec("noprintingmaxdelay", PRINTER, "seconds to wait for the printer to start printing (hardware)", "60",
             form=Number(0)),
+    KeySpec("skipinitialwait", PRINTER, "yes: read the counter at once when the printer is idle before the job; "
+            "no: wait for a still counter first (hardware)", "yes", form=YesNo()),
     KeySpec("snmpmaxwait", PRINTER, "seconds to wait at most for a stable idle reading, before and after a job",
             "600", form=Number(1)),
     KeySpec("snmptimeout", PRINTER, "seconds an SNMP request may take", "1", form=Number(0.1)),
     KeySpec("snmperrormask", PRINTER, "hrPrinterDetectedErrorState bits that mean: wait", "0x4FCC", form=ErrorMask()),
     KeySpec("trustjobsize", PRINTER, "yes (the printer's count), >N:precomputed or >N:M, when counts differ", "yes",
             form=TrustJobSize()),
+    # -- ink accounting: coefficient x price per page x coverage / 100 per ink and page -------------
+    *(KeySpec(f"coefficient_{ink}", PRINTER, f"price factor of {ink} ink (ink accounter); empty in a queue's "
+              "section: back to 1.0", "1.0", form=Number()) for ink in
+      ("cyan", "magenta", "yellow", "black", "red", "green", "blue", "white", "grayscale", "colored")),
+    # -- banners (backend/banners.py) ---------------------------------------------------------------
+    KeySpec("startingbanner", PRINTER, "a file, or a command printing the banner (pkbanner), sent before the job",
+            form=BannerSource()),
+    KeySpec("endingbanner", PRINTER, "the same, sent after the job", form=BannerSource()),
+    KeySpec("accountbanner", PRINTER, "which banners are charged with the job: starting, ending, both or none",
+            "both", form=Choice(("starting", "ending", "both", "none"))),
+    KeySpec("maxdenybanners", PRINTER, "banners a refused job may still print (counted on pkWarnCount)", "0",
+            form=Whole(0)),
+    KeySpec("avoidduplicatebanners", PRINTER, "yes: no banner when the printer's last job is the same user's; "
+            "N: and less than N s old", "no", form=SecondsOrYesNo()),
+    KeySpec("printcancelledbanners", PRINTER, "print the banners of a job cancelled before printing", "no",
+            form=YesNo()),
     # -- decisions -----------------------------------------------------------------------------------
     KeySpec("policy", PRINTER, "unknown user, printer or quota entry: deny, allow or external(command)", "deny",
             form=ChoiceOrCommand(("deny", "allow"), "external")),
@@ -138,17 +167,48 @@ _SPECS = (
     KeySpec("directory", PRINTER, "where a job read from stdin is spooled; unset: $TMPDIR", form=Folder()),
     KeySpec("keepfiles", PRINTER, "keep the spooled copy of each job", "no", form=YesNo()),
     # -- telling users -------------------------------------------------------------------------------
-    KeySpec("mailto", PRINTER, "user, admin, both, devnull or external(command); unset: nobody is told",
-            form=ChoiceOrCommand(("user", "admin", "both") + QUIET_WORDS, "external")),
+    KeySpec("mailto", PRINTER, "user, admin, both, none (devnull...) or external(command): who hears of warnings "
+            "and refusals", "both", form=ChoiceOrCommand(("user", "admin", "both") + QUIET_WORDS, "external")),
     KeySpec("admin", PRINTER, "the admin's name in messages", "root"),
     KeySpec("adminmail", PRINTER, "the admin's address", "root@localhost"),
-    KeySpec("smtpserver", GLOBAL, "the SMTP server", "localhost"),
+    KeySpec("smtpserver", GLOBAL, "the SMTP server, host[:port]", "localhost"),
+    KeySpec("smtptimeout", GLOBAL, "seconds a delivery may take in all; then the mail waits for the next run", "3",
+            form=Number(0.1)),
+    KeySpec("smtpsecurity", GLOBAL, "none, starttls or ssl (SMTPS, port 465 by default)", "none",
+            form=Choice(("none", "starttls", "ssl"))),
+    KeySpec("smtpcacert", GLOBAL, "CA certificate file to verify the relay with; unset: the system's trust store",
+            form=ReadableFile("CA certificate file")),
+    KeySpec("smtpuser", GLOBAL, "the SMTP login, when the relay wants one (its password: smtppassword)"),
+    KeySpec("smtppassword", ADMIN, "the password of smtpuser"),
     KeySpec("maildomain", GLOBAL, "the domain of users without an e-mail address; unset: smtpserver's"),
+    # -- the web application (pkweb) --------------------------------------------------------------
+    KeySpec("webadmins", GLOBAL, "the posixGroup whose members see everyone in pkweb; unset: nobody"),
+    KeySpec("websessiontimeout", GLOBAL, "minutes of inactivity after which a pkweb login ends", "30",
+            form=Whole(minimum=1)),
+    KeySpec("webmaxupload", GLOBAL, "megabytes a file sent to pkweb's price quote may hold", "20",
+            form=Whole(minimum=1)),
+    KeySpec("maillanguage", PRINTER, "the language of the mails: en, fr, or one of mailtemplates; a user's "
+            "preferredLanguage wins", "en"),
+    KeySpec("mailtemplates", GLOBAL, "a folder of your own templates (<language>/<event>.txt), tried first",
+            form=Folder()),
+    KeySpec("mailqueue", GLOBAL, "where undelivered mail waits for the next run; unset: $PYKOTA_HOME/mailqueue, "
+            "else /var/lib/pykota/mailqueue", form=Folder()),
+    KeySpec("softwarn", PRINTER, "the users' text when they pass the soft limit; unset: the template's"),
+    KeySpec("hardwarn", PRINTER, "the users' text when they are refused (hard limit, no credit); unset: the "
+            "template's"),
+    KeySpec("poorwarn", GLOBAL, "the balance users' text when their balance is low; unset: the template's"),
+    # -- exam sessions ([exam:<name>] sections) --------------------------------------------------------
+    KeySpec("examprinters", EXAM, "printers (names, shell patterns, printer groups) that print uncharged"),
+    KeySpec("examstart", EXAM, "when the session starts (ISO 8601, local time unless an offset is given)",
+            form=DateTime()),
+    KeySpec("examend", EXAM, "when it ends (excluded)", form=DateTime()),
     # -- provisioning (pksync) -----------------------------------------------------------------------
     KeySpec("userfilter", SYNC, "LDAP filter of the managed users, under userbase", "(objectClass=posixAccount)",
             form=SyncValue()),
     KeySpec("printers", SYNC, "printers that get a quota entry for every managed user (names, wildcards, groups)",
             "*", form=SyncValue()),
+    KeySpec("quotaentries", SYNC, "firstjob: the backend creates a user's quota entry on a sync printer from the "
+            "rule at their first job there; upfront: pksync writes every entry", "firstjob", form=SyncValue()),
     KeySpec("limitby", SYNC_RULE, "quota, balance, noquota, nochange or noprint", "noquota", form=SyncValue()),
     KeySpec("softlimit", SYNC_RULE, "pages on each quota entry; none for no limit", "none", form=SyncValue()),
     KeySpec("hardlimit", SYNC_RULE, "pages on each quota entry; none for no limit", "none", form=SyncValue()),
@@ -160,7 +220,6 @@ KEYS: dict[str, KeySpec] = {spec.name: spec for spec in _SPECS}
 
 # PyKota's keys that pykota-ldap does not read: what to do instead. A file holding one still
 # works (a warning, not an error): configurations migrated from PyKota keep running.
-_BANNERS = "banners are not printed; CUPS' job-sheets (lpadmin -o job-sheets-default=...) print them unaccounted"
 PYKOTA_ONLY: dict[str, str] = {
     "config_charset": "the files are read as UTF-8; remove the line",
     "storagebackend": "the data is always in LDAP; remove the line",
@@ -171,17 +230,6 @@ PYKOTA_ONLY: dict[str, str] = {
     "balancerdn": "balances are on the users' own entries (pkAccount); remove the line",
     "printerrdn": "printers are always named cn=<queue>; remove the line",
     "lastjobbase": "the last job is found in the history; remove the line",
-    "preaccounter": "the count before printing is always the page counter's (software()); remove the line",
-    "skipinitialwait": "hardware accounting skips the wait when the printer is already idle; remove the line",
-    "maxdenybanners": _BANNERS,
-    "startingbanner": _BANNERS,
-    "endingbanner": _BANNERS,
-    "accountbanner": _BANNERS,
-    "printcancelledbanners": _BANNERS,
-    "avoidduplicatebanners": _BANNERS,
-    "softwarn": "the messages are built in; remove the line",
-    "hardwarn": "the messages are built in; remove the line",
-    "poorwarn": "the messages are built in; remove the line",
     "crashrecipient": "errors go to CUPS' error_log (and the commands' stderr); remove the line",
     "logger": "the backend's messages go to CUPS' error_log; remove the line",
     "debug": "set 'LogLevel debug' in cupsd.conf to see the backend's debug lines; remove the line",
@@ -190,14 +238,8 @@ PYKOTA_ONLY: dict[str, str] = {
     "utolower": "use usernamecase: lower",
     "reject_unknown": "pkusers --add only manages users already in the directory; remove the line",
 }
-COEFFICIENT_PREFIX = "coefficient_"          # PyKota's ink coefficients, coefficient_cyan ...
-COEFFICIENT_ADVICE = "ink accounting is not supported; remove the line"
-
-
 def pykota_only(name: str) -> str | None:
     """What to do about one of PyKota's keys pykota-ldap does not read, or None."""
-    if name.startswith(COEFFICIENT_PREFIX):
-        return COEFFICIENT_ADVICE
     return PYKOTA_ONLY.get(name)
 
 

@@ -12,6 +12,7 @@ import os
 import re
 
 from . import money, shell
+from .accounting.accounter import FORMS as ACCOUNTER_FORMS
 from .accounting.accounter import AccounterError
 from .accounting.accounter import parse as parse_accounter
 
@@ -126,10 +127,42 @@ class Accounter(Form):
         except AccounterError as exc:
             reason = str(exc).removeprefix("accounter: ")
             said = "" if reason.startswith("expected") else f" ({reason})"
-            return "software(), hardware(snmp[:community][@host[:port]]) or hardware(backend)" + said
+            return ACCOUNTER_FORMS + said
         except ValueError:
             return "hardware(snmp[:community][@host[:port]]) with a port number"
         return None
+
+
+class PreAccounter(Form):
+    """preaccounter: software(), software(command) or ink(colorspace[, dpi]), as PyKota (hardware
+    counts cannot come before the job)."""
+
+    def problem(self, value: str) -> str | None:
+        try:
+            kind = parse_accounter(value).kind
+        except (AccounterError, ValueError):
+            kind = ""
+        return None if kind in ("software", "software-command", "ink") else \
+            "software(), software(command) or ink(colorspace[, dpi])"
+
+
+class BannerSource(Form):
+    """startingbanner / endingbanner: a file sent as it is, or a command whose output is sent."""
+
+    def problem(self, value: str) -> str | None:
+        if os.path.isabs(value) and " " not in value and not os.path.exists(value):
+            return "a file or a command (no such file)"
+        found = shell.problem(value)
+        return f"a file or a command ({found})" if found else None
+
+
+class SecondsOrYesNo(Form):
+    """avoidduplicatebanners: yes, no, or a number of seconds."""
+
+    def problem(self, value: str) -> str | None:
+        if value.lower() in TRUE_WORDS | FALSE_WORDS or value.isdigit():
+            return None
+        return "yes, no or a number of seconds"
 
 
 _RETRY = re.compile(r"^retry:(\d+):(\d+(\.\d*)?)$")
@@ -184,6 +217,20 @@ class DN(Form):
         return "a DN such as ou=People,dc=example,dc=org"
 
 
+class QuotaBase(DN):
+    """userquotabase / groupquotabase: PyKota also took `user` / `group` there (quota entries below
+    each user or group entry); pykota-ldap keeps every quota entry in one branch."""
+
+    def __init__(self, keyword: str, example: str):
+        self.keyword, self.example = keyword, example
+
+    def problem(self, value: str) -> str | None:
+        if value.strip().lower() == self.keyword:
+            return (f"a DN such as {self.example} ('{self.keyword}' is PyKota's layout keyword: pykota-ldap keeps "
+                    f"all quota entries in one branch, and pkmigrate moves PyKota's there)")
+        return super().problem(value)
+
+
 class Attribute(Form):
     def problem(self, value: str) -> str | None:
         if re.match(r"^[A-Za-z][A-Za-z0-9-]*$", value):
@@ -202,6 +249,18 @@ class ReadableFile(Form):
 
     def problem(self, value: str) -> str | None:
         return None if os.path.isfile(value) and os.access(value, os.R_OK) else f"a readable {self.kind}"
+
+
+class DateTime(Form):
+    """An ISO 8601 date and time, local unless it has an offset (exam sessions)."""
+
+    def problem(self, value: str) -> str | None:
+        from .exam import parse_time
+        try:
+            parse_time(value)
+        except ValueError:
+            return "a date and time such as 2026-12-14 09:00"
+        return None
 
 
 class SyncValue(Form):

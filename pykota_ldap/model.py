@@ -38,6 +38,7 @@ class User:
     description: str | None = None
     email: str | None = None
     uuid: str = ""                   # entryUUID, when read: tells two entries of the same name apart
+    language: str | None = None      # preferredLanguage, e.g. "fr": the language of the user's mails
 
 
 @dataclass
@@ -90,7 +91,9 @@ class GroupQuota:
     hard_limit: int | None = None
     date_limit: datetime | None = None
     max_job_size: int | None = None
-    page_counter: int = 0            # not stored: the sum of the members' counters on the printer
+    page_counter: int = 0            # the entry's own counter, else the sum of the members' counters
+    life_page_counter: int = 0
+    counted: bool = False            # the entry holds counters that each member's charge increments
 
 
 @dataclass

@@ -98,6 +98,35 @@ def job_price(job_size: int, printers: list[Printer], overcharge: int) -> int:
     return money.scale(base, overcharge)
 
 
+# What each colour space's letters mean, for the coefficient_<colour> keys (PyKota's names).
+INK_NAMES = {"cmyk": {"C": "cyan", "M": "magenta", "Y": "yellow", "K": "black"},
+             "cmy": {"C": "cyan", "M": "magenta", "Y": "yellow"},
+             "rgb": {"R": "red", "G": "green", "B": "blue"},
+             "bw": {"B": "black", "W": "white"},
+             "gc": {"G": "grayscale", "C": "colored"}}
+
+
+def ink_job_price(job_size: int, coverage: list[dict[str, float]], printers: list[Printer], overcharge: int,
+                  coefficients: dict[str, dict[str, float]]) -> int:
+    """PyKota's price with ink accounting: per job, plus for each page the sum over its inks of
+    coefficient x price per page x coverage / 100 (coverage[i]: ink name -> percent; a page
+    without a coverage pays the plain price per page; coefficients: printer -> ink -> factor,
+    1.0 when missing), on the printer and each printer group above it, times the overcharge."""
+    if job_size <= 0 or overcharge == 0:
+        return 0
+    total = 0.0
+    for printer in printers:
+        factors = coefficients.get(printer.name, {})
+        total += printer.price_per_job
+        for page in range(job_size):
+            if page >= len(coverage):
+                total += printer.price_per_page
+                continue
+            total += sum(factors.get(ink, 1.0) * printer.price_per_page * percent / 100
+                         for ink, percent in coverage[page].items())
+    return money.scale(round(total), overcharge)
+
+
 def check_balance(balance: int, price: int, limits: Limits) -> tuple[Action, str]:
     left = balance - price if limits.strict else balance
     shown = money.format(balance)

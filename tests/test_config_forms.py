@@ -61,4 +61,3 @@ def test_every_pykota_key_that_is_not_implemented_is_in_the_doctor_guide():
     from pykota_ldap.config_keys import PYKOTA_ONLY
     guide = (Path(__file__).resolve().parents[1] / "docs" / "doctor.md").read_text()
     assert [key for key in PYKOTA_ONLY if f"`{key}`" not in guide] == []
-    assert "`coefficient_<colour>`" in guide

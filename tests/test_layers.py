@@ -20,6 +20,7 @@ FORBIDDEN = {
               "model"},
     "config": {"backend", "cli", "sync", "web", "report", "testing", "directory", "accounting"},
     "accounting": {"backend", "cli", "sync", "web", "report", "directory"},
+    "notify": {"backend", "cli", "sync", "web", "report", "testing", "directory", "accounting"},
 }
 
 

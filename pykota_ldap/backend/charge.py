@@ -59,33 +59,50 @@ def _pages_printed(decided: Decided, result: RunResult, counter: LifeCounter | N
     setup, job, size = decided.setup, decided.job, decided.size
     trust = setup.config.get("trustjobsize", "yes", job.printer)
     pages, after = 0, None
+    banners = result.banner_pages          # charged banners: the printer counts them, software adds them
     if charged:
         if counter is not None:
-            after = counter.after(job, size)
-            pages = trust_job_size(trust, hardware_pages(counter.before, after, size), size)
+            after = counter.after(job, size + banners)
+            pages = trust_job_size(trust, hardware_pages(counter.before, after, size + banners), size + banners)
         elif setup.accounter.kind == "backend" and result.reported_pages:
             # 0 / none: the printer does not count, use the precount
-            pages = trust_job_size(trust, result.reported_pages, size)
+            pages = trust_job_size(trust, result.reported_pages, size) + banners
+        elif setup.accounter.kind == "software-command":
+            pages = _command_count(decided, size) + banners
         else:
-            pages = size
+            pages = size + banners
     if counter is None:
         return pages, None
     counter.close()
+    if not setup.accounter.life_counter:           # hardware(ipp): the job's own count, no life counter
+        return pages, None
     return pages, after if after is not None else counter.before
+
+
+def _command_count(decided: Decided, precount: int) -> int:
+    """software(command)'s count of the printed job; the precount when the command fails."""
+    from .accounters import CounterCommandError, software_count
+    try:
+        pages = software_count(decided.setup.config, decided.job, "accounter")
+    except CounterCommandError as exc:
+        cupsio.warning(f"accounter of job {decided.job.job_id} failed ({exc}): charged its precount, {precount}")
+        return precount
+    return precount if pages is None else pages
 
 
 def charge_of(decided: Decided, action: Action, pages: int, printer_counter: int | None = None) -> Charge:
     """A record of the job: its history entry and the counters it moves, and what admission
     reserved (given back where the charge is less). A job printed without charge (passthrough,
     nochange, a ticket's decision) is recorded with its pages, not counted."""
-    from .. import policy
     from ..model import Charge
+    from .accounters import price_of
     verdict = decided.verdict
     if not verdict.charge:
         return Charge(decided.name, history_entry(decided, action, pages, 0, printer_counter))
     user = verdict.user
     assert user is not None, "a charged verdict comes from a complete decision"
-    price = policy.job_price(pages, verdict.charged_printers, user.overcharge) if pages else 0
+    price = price_of(decided.setup.config, decided.job, "accounter", pages, verdict.charged_printers,
+                     user.overcharge) if pages else 0
     reserved = verdict.reserved_pages              # set by reserve.py just before R0
     return Charge(decided.name, history_entry(decided, action, pages, price, printer_counter),
                   quota_dns=tuple(verdict.quota_dns) if pages or reserved else (), pages=pages,

@@ -1,6 +1,7 @@
 """The directory's verdict on one job, before anything reaches the printer.
 
-Order: overwrite_jobticket; unknown user / printer / quota entry per `policy`; billing code;
+Order: overwrite_jobticket; the quota entries a [sync] rule gives, created at a first job
+(firstquota.py); unknown user / printer / quota entry per `policy`; billing code;
 duplicates; then policy.decide (passthrough, noprint, printer and user max job size, page
 quotas, group quotas, balance); askconfirmation. With `enforcement: strict`, what the job will
 use is then reserved at admission (reserve.py). Every refusal is recorded in the history, an
@@ -20,7 +21,9 @@ from ..config import FALSE_WORDS, TRUE_WORDS, Config
 from ..directory import AlreadyExists, Directory, history, quotas
 from ..directory.jobcontext import JobContext, load_job_context
 from ..model import Action, Printer, User, UserQuota
-from . import commands
+from . import commands, firstquota
+from .accounters import price_of
+from .jobenv import context_values
 from .jobinfo import JobInfo
 
 _EXTERNAL = re.compile(r"^\s*external\s*\((.*)\)\s*$", re.S | re.I)
@@ -54,7 +57,9 @@ class Verdict:
 
     @property
     def quota_dns(self) -> list[str]:
-        return [q.dn for q in self.context.user_quotas] if self.context else []
+        """The user's quota entries, then the counters of the groups' entries: a member's pages
+        count on both, in the same exactly-once charge."""
+        return [q.dn for q in self.context.user_quotas] + self.context.group_counters if self.context else []
 
 
 def limits_for(config: Config, printer: str) -> policy.Limits:
@@ -97,6 +102,7 @@ def _apply_policy(config: Config, d: Directory, job: JobInfo, context: JobContex
 
 
 MAX_BILLING_CODE = 64
+CONFIRM_TIMEOUT = 600.0        # the seed waits 120 s for the student's answer; the default 60 would cut it
 
 
 def _billing_code(config: Config, d: Directory, job: JobInfo) -> tuple[str | None, Verdict | None]:
@@ -150,7 +156,7 @@ def overwrite_ticket(config: Config, job: JobInfo) -> tuple[Action, str] | None:
     command = config.get("overwrite_jobticket", None, job.printer)
     if not command:
         return None
-    _, output = commands.run(command, commands.job_env(job))
+    _, output = commands.run(command, commands.job_env(job), timeout=CONFIRM_TIMEOUT)   # may ask the user
     action, values = _read_ticket(output)
     if action is None:
         if values.get("USERNAME"):
@@ -179,18 +185,46 @@ def _read_ticket(output: str) -> tuple[Action | None, dict[str, str]]:
 def decide(config: Config, d: Directory, job: JobInfo, size: int, now: datetime) -> Verdict:
     ticket = overwrite_ticket(config, job)
     context = load_job_context(d, job.user, job.printer)
+    job.known.update(context_values(context))
     if ticket:
+        if ticket[0] == Action.CANCEL:
+            job.known["PYKOTASTATUS"] = "CANCELLED"
         return Verdict(*ticket, charge=False, context=context)
+    if firstquota.create_missing(config, d, context):
+        context = load_job_context(d, job.user, job.printer)     # judged on the entries as written
     context, verdict = _apply_policy(config, d, job, context)
+    job.known.update(context_values(context))
     if verdict:
         return verdict
-    limits = limits_for(config, job.printer)
-    verdict = _judge(config, d, job, context, size, limits, now)
+    verdict = _exam_verdict(config, job, context, size, now)
+    if verdict is None:
+        verdict = _judge(config, d, job, context, size, limits_for(config, job.printer), now)
     if not verdict.prints:
         return verdict
-    if _cancelled_at_confirmation(config, job, size, verdict.price):
+    if _cancelled_at_confirmation(config, job, size, verdict):
         verdict.action, verdict.reason = Action.CANCEL, "print job cancelled (askconfirmation)"
+        job.known["PYKOTASTATUS"] = "CANCELLED"
     return verdict
+
+
+def _exam_verdict(config: Config, job: JobInfo, context: JobContext, size: int, now: datetime) -> Verdict | None:
+    """A job created and printed during an exam session on the printer (or a group above it):
+    printed, recorded, not charged, and no limit applies (pykota_ldap/exam.py)."""
+    from ..exam import active, of_config
+    names = [p.name for p in context.chain] or [context.printername]
+    if active(of_config(config), names, now) is None:
+        return None
+    from ..cupsjobs import job_created  # here: its HTTP client costs every other job ~6 ms of imports
+    # Asked of cupsd, not read from argv: a job held or queued from before the exam is charged.
+    created = job_created(job.printer, int(job.job_id)) if job.job_id.isdigit() else None
+    session = active(of_config(config), names, now, created) if created else None
+    if session is None:
+        return None
+    assert context.user is not None, "context.missing said it is there"
+    printers = charged_printers(context)
+    return Verdict(Action.ALLOW, f"exam session {session.name} until {session.end:%Y-%m-%d %H:%M:%S}", charge=False,
+                   context=context, price=policy.job_price(size, printers, context.user.overcharge),
+                   charged_printers=printers)
 
 
 def _judge(config: Config, d: Directory, job: JobInfo, context: JobContext, size: int, limits: policy.Limits,
@@ -199,7 +233,7 @@ def _judge(config: Config, d: Directory, job: JobInfo, context: JobContext, size
     user, printer = context.user, context.printer
     assert user is not None and printer is not None, "context.missing said they are there"
     printers = charged_printers(context)
-    price = policy.job_price(size, printers, user.overcharge)
+    price = price_of(config, job, "preaccounter", size, printers, user.overcharge)
     billing_dn, verdict = _billing_code(config, d, job)
     if verdict is None:
         verdict = _duplicate(config, d, job, now)
@@ -213,13 +247,16 @@ def _judge(config: Config, d: Directory, job: JobInfo, context: JobContext, size
                    charged_printers=printers, billing_code_dn=billing_dn)
 
 
-def _cancelled_at_confirmation(config: Config, job: JobInfo, size: int, price: int) -> bool:
-    """askconfirmation: a command whose output line CANCEL cancels the job."""
+def _cancelled_at_confirmation(config: Config, job: JobInfo, size: int, verdict: Verdict) -> bool:
+    """askconfirmation: a command whose output line CANCEL cancels the job (it may wait for
+    the user: pknotify's --timeout bounds it, and so does the command timeout)."""
     question = config.get("askconfirmation", None, job.printer)
     if not question:
         return False
     _, output = commands.run(question, commands.job_env(job, PYKOTAPRECOMPUTEDJOBSIZE=size,
-                                                        PYKOTAPRECOMPUTEDJOBPRICE=price))
+                                                        PYKOTAPRECOMPUTEDJOBPRICE=verdict.price,
+                                                        PYKOTAACTION=verdict.action, PYKOTAREASON=verdict.reason,
+                                                        PYKOTAPHASE="BEFORE"), timeout=CONFIRM_TIMEOUT)
     return any(line.strip().upper() == "CANCEL" for line in output.splitlines())
 
 

@@ -146,12 +146,18 @@ def _decide(setup: Setup, job: JobInfo, counting: Precount, state: JobState) -> 
         return BackendExit.STOP
     date = datetime.now(timezone.utc)
     name = f"{job.printer}-{job.job_id}-{date:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
-    return Decided(setup, job, d, verdict, size, name, date, JobJournal(journal_dir(setup.config), name))
+    journal = JobJournal(journal_dir(setup.config), name)
+    journal.provider = d.server_uri                  # the job's writes stay on it (directory.core)
+    return Decided(setup, job, d, verdict, size, name, date, journal)
 
 
 def _precomputed_pages(setup: Setup, job: JobInfo, counting: Precount) -> int:
+    from .accounters import precount_by_command
     from .precount import PrecountError
     try:
+        by_command = precount_by_command(setup.config, job)      # preaccounter: software(command)
+        if by_command is not None:
+            return by_command
         total, _ = counting.result()
         return total * (job.copies if job.raw_queue else 1)
     except PrecountError as exc:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 
 from .cupsio import option_pairs, parse_options
@@ -99,6 +98,7 @@ class JobInfo:
     spooled: bool = False           # data_path is ours (delete it at the end)
     raw_title: str = ""             # the title and options as CUPS gave them, for the real backend
     raw_options: str = ""
+    known: dict[str, str] = field(default_factory=dict)    # PYKOTA* values read since (jobenv, decide)
 
     @property
     def raw_queue(self) -> bool:
@@ -130,6 +130,7 @@ class JobInfo:
                     size += len(chunk)
             self.data_path = self.file_arg
         else:
+            import tempfile  # here: a job given as a file (a raw queue's) needs no copy
             fd, path = tempfile.mkstemp(prefix=f"cupspykota-{self.printer}-{self.job_id}-", dir=workdir)
             self.data_path, self.spooled = path, True
             with os.fdopen(fd, "wb") as out:

@@ -16,6 +16,10 @@ A record is written whole or not at all: every byte (a short write on a full dis
 then refused), fsync, rename over the previous record, fsync of the directory. One that cannot be
 written is a JournalError: before printing the job is held, never printed uncharged.
 
+A record names the directory server the job writes to (`provider`): under multi-provider
+replication a write whose answer was lost may be on that provider only, so its replay goes there
+and nowhere else (replay.py; docs/replication.md).
+
 Where: `journaldir` in pykota.conf, else $PYKOTA_HOME/journal when PYKOTA_HOME is set, else
 /var/lib/pykota/journal; a directory only root may write (places.private_dir).
 """
@@ -59,11 +63,22 @@ def lock_path(record: Path) -> Path:
 
 # -- the format ----------------------------------------------------------------------------------
 
-def charge_to_json(charge: Charge) -> bytes:
+def charge_to_json(charge: Charge, provider: str | None = None) -> bytes:
     fields = asdict(charge)
     fields["job"]["date"] = charge.job.date.isoformat()
     fields["version"] = VERSION
+    if provider:
+        fields["provider"] = provider
     return json.dumps(fields, sort_keys=True).encode()
+
+
+def provider_of(data: bytes) -> str | None:
+    """The server a record's writes went to (None: any server of storageserver may take it)."""
+    try:
+        found = json.loads(data).get("provider")
+    except (ValueError, AttributeError):
+        return None
+    return found if isinstance(found, str) and found else None
 
 
 def charge_from_json(data: bytes) -> Charge:
@@ -75,6 +90,7 @@ def charge_from_json(data: bytes) -> Charge:
                                for key, value in fields.pop("job").items()}
         job["date"] = datetime.fromisoformat(job["date"])
         version = fields.pop("version", 1)
+        fields.pop("provider", None)
         if "price" in fields:               # files written before the field was named debit
             fields["debit"] = fields.pop("price")
         reserved_pages = dict(fields.pop("reserved_pages") or {})
@@ -133,6 +149,7 @@ class JobJournal:
         self.folder, self.name = folder, name
         self.path = folder / f"{name}.json"
         self.recorded = False             # a record of this job is on disk
+        self.provider: str | None = None  # the server the job writes to, kept in each record
         self._lock: int | None = None
 
     def record(self, charge: Charge) -> None:
@@ -142,7 +159,7 @@ class JobJournal:
             if self._lock is None:
                 private_dir(self.folder)
                 self._lock = hold(lock_path(self.path))
-            durable_write(self.path, charge_to_json(charge))
+            durable_write(self.path, charge_to_json(charge, self.provider))
         except OSError as exc:
             raise JournalError(f"the journal in {self.folder} cannot keep the charge of job {charge.job.job_id}: "
                                f"{exc.strerror or exc}") from None

@@ -14,7 +14,8 @@
 | command-line use with wrong arguments             | 1 FAILED        |                                  |
 
 A job goes to the resident helper when one is running (server.hand_over), else this process
-runs it (flow.run): the same flow either way. Nothing heavy is imported at start-up.
+runs it (flow.run), having started a helper for the next jobs (ondemand.py): the same flow
+either way. Nothing heavy is imported at start-up.
 """
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ USAGE = """usage: cupspykota                       list devices (CUPS discovery)
        cupspykota --install [--backend-dir DIR] [--config-dir DIR]
                                          install the backend into CUPS and the config skeleton
        cupspykota --replay               apply the charges kept in the local journal
-       cupspykota --serve [SOCKET]       resident helper: jobs skip Python's start-up and imports"""
+       cupspykota --serve [SOCKET]       resident helper: jobs skip Python's start-up and imports
+                                         (a job that finds none starts one: backend/ondemand.py)"""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,6 +64,8 @@ def _main(argv: list[str]) -> int:
         code = hand_over(argv)                 # a resident helper (cupspykota --serve) is running
         if code is not None:
             return code
+    from .ondemand import start_helper
+    start_helper(socket_path())                # for the jobs after this one
     from .flow import run
     return run(argv)
 
@@ -76,7 +80,9 @@ def _admin(argv: list[str]) -> int:
         return install_command(argv[1:])
     if command == "--serve":
         from .server import serve
-        return serve(argv[1] if len(argv) > 1 else None)
+        on_demand = "--on-demand" in argv[1:]
+        rest = [a for a in argv[1:] if a != "--on-demand"]
+        return serve(rest[0] if rest else None, on_demand=on_demand)
     if command == "--replay":
         return _replay()
     print(f"cupspykota: unknown option {command}\n{USAGE}", file=sys.stderr)

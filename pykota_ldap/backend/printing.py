@@ -21,7 +21,9 @@ from .state import Cancelled, JobState, Orphaned, Phase
 if TYPE_CHECKING:
     from ..directory import Directory
     from ..model import Action
+    from .banners import Banners
     from .decide import Verdict
+    from .hardware import LifeCounter
     from .run import RunResult
 
 
@@ -30,6 +32,7 @@ def after_decision(decided: Decided, state: JobState) -> int:
     such, its reservation given back."""
     from ..directory import DirectoryError, DirectoryUnavailable
     from ..model import Action
+    from .hardware import CounterUnreadable
     from .journal import JournalError
     from .reserve import reserve
     job = decided.job
@@ -56,6 +59,11 @@ def after_decision(decided: Decided, state: JobState) -> int:
         cupsio.info(f"cupsd is gone: job {job.job_id} not printed by this process (the new cupsd runs it)")
         _not_printed(decided, state, Action.CANCEL)
         return BackendExit.OK
+    except CounterUnreadable as exc:
+        cupsio.error(f"{exc}: queue stopped, job kept (onaccountererror: stop); restart the queue once the "
+                     "printer answers")
+        _not_printed(decided, state, Action.PROBLEM)
+        return BackendExit.STOP
     except JournalError as exc:
         cupsio.error(f"{exc}; job {job.job_id} held rather than printed uncharged: make room or fix the journal "
                      "directory, then release the job")
@@ -85,13 +93,15 @@ def _not_printed(decided: Decided, state: JobState, action: Action) -> None:
 def _refuse(decided: Decided) -> int:
     """Nothing reaches the printer: the history says why (any reservation given back), CUPS
     cancels the job."""
+    from .banners import Banners
     from .charge import conclude, give_back
     from .notify import tell
     job, verdict = decided.job, decided.verdict
+    Banners(decided).refused(verdict.action)
     if verdict.record:
         conclude(decided, give_back(decided, verdict.action), printed=False)
-    cupsio.error(f"job {job.job_id} of {job.user} refused: {verdict.reason}")
     tell(decided.setup.config, job, verdict.action, verdict.reason, _email(verdict))
+    cupsio.error(f"job {job.job_id} of {job.user} refused: {verdict.reason}")   # last: the message lpstat shows
     return BackendExit.CANCEL
 
 
@@ -102,8 +112,8 @@ def _before_printing(decided: Decided) -> None:
     from .notify import tell
     config, job, verdict = decided.setup.config, decided.job, decided.verdict
     if verdict.action == Action.WARN:
-        cupsio.warning(f"{job.user}: {verdict.reason}")
         tell(config, job, Action.WARN, verdict.reason, _email(verdict))
+        cupsio.warning(f"{job.user}: {verdict.reason}")
     hook(config, job, "prehook", PYKOTAPHASE="BEFORE", PYKOTAACTION=verdict.action, PYKOTAREASON=verdict.reason,
          PYKOTAPRECOMPUTEDJOBSIZE=decided.size, PYKOTAPRECOMPUTEDJOBPRICE=verdict.price)
 
@@ -112,18 +122,22 @@ def _print_and_charge(decided: Decided, state: JobState) -> int:
     """The device lock and the counter before (hardware accounting), the last check that cupsd is
     still there, R1 (charge the precount: data may now reach the printer), the real backend, and
     the charge."""
+    from .banners import Banners, reset_deny_banners
     from .charge import charge_of, settle
     setup, verdict = decided.setup, decided.verdict
-    counter = None
+    counter, banners = None, Banners(decided)
     try:
-        if setup.accounter.kind == "snmp" and verdict.record:
-            from .hardware import open_counter
-            counter = open_counter(setup.config, decided.job, setup.accounter)
+        counter = _counter_before(decided, state, banners)
         if state.cupsd_gone():
             raise Orphaned()
         if verdict.record:
             decided.journal.record(charge_of(decided, verdict.action, decided.size))
+        banners.send("starting", charged=True, action=verdict.action)
         result = _print(setup, decided.job, state)
+        printed = result.status == 0 and not state.cancelled
+        if printed:
+            banners.send("ending", charged=True, action=verdict.action)
+        result.banner_pages = banners.pages
     except BaseException:
         if counter is not None:
             counter.close()
@@ -131,7 +145,11 @@ def _print_and_charge(decided: Decided, state: JobState) -> int:
     # Whatever goes wrong from here, a printed job must not go back to CUPS as failed (it would
     # be printed again): exit 0 with the reason.
     try:
-        return settle(decided, state, result, counter)
+        code = settle(decided, state, result, counter)
+        if printed:
+            banners.send("ending", charged=False, action=verdict.action)  # after the charge: nobody pays it
+            reset_deny_banners(decided)
+        return code
     except Exception as exc:  # noqa: BLE001
         if result.status != 0:
             raise
@@ -142,6 +160,23 @@ def _print_and_charge(decided: Decided, state: JobState) -> int:
         return BackendExit.OK
     finally:
         cupsio.debug(f"job {decided.job.job_id}: {decided.directory.operations} LDAP operations")
+
+
+def _counter_before(decided: Decided, state: JobState, banners: Banners) -> LifeCounter | None:
+    """The uncharged starting banner and, with hardware accounting, the printer's counter: the
+    device locked, then the banner, then the counter, so no other queue's job counts the banner."""
+    setup, verdict = decided.setup, decided.verdict
+    if state.cupsd_gone():
+        raise Orphaned()
+
+    def uncharged_banner() -> None:
+        banners.send("starting", charged=False, action=verdict.action)
+
+    if setup.accounter.reads_printer and verdict.record:
+        from .hardware import open_counter
+        return open_counter(setup.config, decided.job, setup.accounter, first=uncharged_banner)
+    uncharged_banner()
+    return None
 
 
 def _print(setup: Setup, job: JobInfo, state: JobState) -> RunResult:

@@ -29,6 +29,7 @@ class RunResult:
     killed: bool = False
     message: str = ""
     started: bool = True            # False: cancelled before the real backend started
+    banner_pages: int = 0           # banners printed with accounting around it (backend/banners.py)
 
 
 def backend_path(scheme: str, environ: dict[str, str], own_path: str | None = None) -> str | None:

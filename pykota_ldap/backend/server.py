@@ -11,8 +11,9 @@ one that comes while the job is being handed over. The child knows which backend
 which cupsd the job belongs to: if that cupsd dies, the job is not printed (a new cupsd runs it).
 
 Safety: when the helper is not running (no socket, connection refused) the backend does the
-job itself. Once the job was handed over it never does: if the helper dies mid-job the backend
-exits HOLD (3: job held) rather than risk printing twice.
+job itself, and also when the helper went away before its child said it took the job (TAKEN).
+Once the child took it the backend never does: if the helper dies mid-job the backend exits HOLD
+(3: job held) rather than risk printing twice.
 
 Socket: state.socket_path(): $PYKOTA_HOME/cupspykota.sock when PYKOTA_HOME is set, else
 /run/pykota/cupspykota.sock (PYKOTA_BACKEND_SOCKET overrides both).
@@ -34,6 +35,9 @@ from .state import socket_path
 
 MAX_REQUEST = 1 << 20           # bytes: argv and environment of one job
 MAX_FDS = 8
+# Sent by the child before it runs the job: a backend whose helper went away before this (it ended
+# with the job still in its listen queue) knows nothing ran, and prints the job itself.
+TAKEN = b"A"
 PRELOAD = ("pykota_ldap.directory.history", "pykota_ldap.directory.jobcontext", "pykota_ldap.directory.quotas",
            "pykota_ldap.directory.accounts", "pykota_ldap.backend.decide", "pykota_ldap.backend.flow",
            "pykota_ldap.backend.printing",
@@ -54,8 +58,15 @@ def preload() -> None:
 
 # -- the helper ----------------------------------------------------------------------------------
 
-def serve(path: str | None = None) -> int:
+def serve(path: str | None = None, on_demand: bool = False) -> int:
+    """The helper; on_demand (started by a backend: ondemand.py) it ends after a while without jobs."""
+    from .ondemand import hold_lock, idle_seconds
     path = path or socket_path()
+    os.makedirs(os.path.dirname(path) or ".", mode=0o755, exist_ok=True)
+    lock = hold_lock(path)
+    if lock is None:
+        print(f"cupspykota: a resident helper serves {path} already", file=sys.stderr, flush=True)
+        return BackendExit.OK
     preload()
     from ..query import service as query_service
     queries = query_service.start()                   # users' own commands: a process of its own
@@ -70,15 +81,20 @@ def serve(path: str | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
+    if on_demand:
+        listener.settimeout(idle_seconds())
     print(f"cupspykota: serving jobs on {path} (pid {os.getpid()})", file=sys.stderr, flush=True)
     try:
         while not stopping:
             try:
                 conn, _ = listener.accept()
+            except TimeoutError:
+                break                                 # on demand, and no job for a while
             except OSError:
                 continue                              # interrupted, or closed by on_term
+            conn.setblocking(True)
             if _peer_is_trusted(conn):
-                _fork_job(listener, conn)
+                _fork_job(listener, conn, lock)
             conn.close()
     finally:
         query_service.stop(queries)
@@ -96,11 +112,13 @@ def _peer_is_trusted(conn: socket.socket) -> bool:
     return uid in (0, os.getuid())
 
 
-def _fork_job(listener: socket.socket, conn: socket.socket) -> None:
-    """One child per job; the helper goes back to listening at once."""
+def _fork_job(listener: socket.socket, conn: socket.socket, lock: int) -> None:
+    """One child per job; the helper goes back to listening at once. The child lets go of the
+    helper's lock: a long job outliving its helper must not keep a new one from starting."""
     if os.fork() != 0:
         return
     listener.close()
+    os.close(lock)
     for number in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT):
         signal.signal(number, signal.SIG_DFL)
     _run_child(conn)
@@ -111,6 +129,7 @@ def _run_child(conn: socket.socket) -> None:
     code, reply_to = int(BackendExit.HOLD), conn
     try:
         argv, cupsd, reply_to = _adopt(conn)
+        reply_to.sendall(TAKEN)
         _pass_on_cancel(reply_to)
         cupsio.debug(f"job run by the resident helper (pid {os.getppid()}, child {os.getpid()})")
         from .flow import run
@@ -218,7 +237,12 @@ def hand_over(argv: list[str]) -> int | None:
     handed[0] = True
     if cancelled[0]:
         on_term(signal.SIGTERM, None)
-    code = _exit_code(conn)
+    first = _read(conn, 1)
+    if not first:
+        conn.close()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        return BackendExit.OK if cancelled[0] else None      # never taken: nothing of it ran
+    code = _exit_code(conn, b"" if first == TAKEN else first)
     conn.close()
     if code is None:
         cupsio.error("the resident helper stopped during the job; job held")
@@ -250,15 +274,24 @@ def _open_descriptors() -> list[int]:
     return numbers
 
 
-def _exit_code(conn: socket.socket) -> int | None:
-    """The job's exit code from the helper's child; None when the child died without one."""
+def _exit_code(conn: socket.socket, start: bytes) -> int | None:
+    """The job's exit code from the helper's child (``start``: its bytes read already); None when
+    the child died without one."""
+    reply = start + _read(conn, 4 - len(start))
+    return struct.unpack("!i", reply)[0] if len(reply) == 4 else None
+
+
+def _read(conn: socket.socket, size: int) -> bytes:
+    """Up to ``size`` bytes; fewer when the other end went away (closed or reset)."""
     reply = b""
-    while len(reply) < 4:
+    while len(reply) < size:
         try:
-            chunk = conn.recv(4 - len(reply))
+            chunk = conn.recv(size - len(reply))
         except InterruptedError:
             continue
+        except OSError:
+            break
         if not chunk:
-            return None
+            break
         reply += chunk
-    return struct.unpack("!i", reply)[0]
+    return reply

@@ -11,12 +11,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Sequence
 
 import click
 
 from ..directory import Directory, changes
 from ..directory import printers as store
+from ..exam import ExamSession
+from ..exam import of_config as exam_sessions
 from ..model import Printer
 from ..policy import printer_ancestors
 from . import cups
@@ -60,7 +63,8 @@ def main(add: bool, delete: bool, list_: bool, skipexisting: bool, charge: str |
             s.require_admin("changing printers")
         everything = store.all_printers(s.directory)
         if request.mode == "list":
-            _list(sorted(resolve_printers(request.names, everything), key=lambda p: p.name.lower()), everything)
+            _list(sorted(resolve_printers(request.names, everything), key=lambda p: p.name.lower()), everything,
+                  exam_sessions(s.config))
         else:
             _change(s.directory, request, everything)
 
@@ -158,8 +162,9 @@ def _check_groups(targets: Sequence[Printer | str], parent_groups: list[Printer]
                 fail(f"printer group {name} is above {group.name} already: adding it would make a loop")
 
 
-def _list(printers: list[Printer], everything: dict[str, Printer]) -> None:
+def _list(printers: list[Printer], everything: dict[str, Printer], exams: list[ExamSession]) -> None:
     uris = cups.device_uris_or_none()
+    now = datetime.now(timezone.utc)
     for printer in printers:
         desc = printer.description or ""
         click.echo(f"{printer.name} [{desc}] ({show_money(printer.price_per_job)} + "
@@ -177,6 +182,10 @@ def _list(printers: list[Printer], everything: dict[str, Printer]) -> None:
                          if printer.name.lower() in (m.lower() for m in p.members))
         if parents:
             click.echo(f"    in {', '.join(parents)}")
+        for exam in exams:
+            if exam.state(now) != "ended" and exam.covers([printer.name, *printer_ancestors(printer.name, everything)]):
+                click.echo(f"    Exam session {exam.name} : {exam.start:%Y-%m-%d %H:%M:%S %z} to "
+                           f"{exam.end:%Y-%m-%d %H:%M:%S %z} ({exam.state(now)})")
 
 
 if __name__ == "__main__":

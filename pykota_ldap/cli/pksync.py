@@ -38,8 +38,9 @@ def _parse_now(text: str | None) -> datetime:
 @click.command(NAME, cls=Command, context_settings=CONTEXT, help="""Provision print accounts from the directory.
 
 Attaches pkAccount to the users matched by [sync] userfilter (and pkGroup to the groups that have
-a [sync:<group>] rule), creates their missing quota entries with the rule's limits, gives the
-initial balance once, and prints one line: how many users were added, updated, retired, unchanged.
+a [sync:<group>] rule), gives the initial balance once, and prints one line: how many users were
+added, updated, retired, unchanged. Their quota entries on the sync printers are written by the
+backend at each user's first job there, from the rule ([sync] quotaentries: upfront: by pksync).
 Run it again: it changes nothing. Values an admin changed by hand are kept unless --update.""")
 @click.option("--update", is_flag=True, help="Set limitby and limits that differ back to the rules' values.")
 @click.option("--prune", is_flag=True,

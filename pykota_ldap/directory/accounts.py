@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Iterator, Mapping, Sequence
 
-from ldap3 import MODIFY_ADD, MODIFY_DELETE
+from ldap3 import BASE, MODIFY_ADD, MODIFY_DELETE
 
 from ..model import Group, User
 from . import escaping as esc
 from .core import Attributes, Directory, Writer, first, first_int, values, written
 from .errors import AlreadyExists, AssertionFailed, DirectoryError, NotFound
+from .fastsearch import search_paged_fast
 from .records import USER_ATTRS, user_from
 
 PK_ACCOUNT_ATTRS = ["pkLimitBy", "pkBalance", "pkLifeTimePaid", "pkOverCharge"]
@@ -74,14 +75,20 @@ def get_user(d: Directory, name: str) -> User | None:
     return user_from_entry(d, *found[0]) if found else None
 
 
+def entry_matches(d: Directory, dn: str, filter_text: str) -> bool:
+    """Whether the entry matches an admin's filter (e.g. [sync] userfilter); one base search."""
+    return bool(d.search(dn, filter_text, ["1.1"], scope=BASE))
+
+
 def find_users(d: Directory, patterns: list[str] | None = None, managed_only: bool = True) -> Iterator[User]:
     """Users matching any of the shell patterns (all when None), streamed with paged results."""
     s = d.settings
     name_filter = esc.any_pattern(s.userrdn, patterns)
     base_filter = "(objectClass=pkAccount)" if managed_only else f"({s.userrdn}=*)"
-    for dn, entry in d.search_paged(s.userbase, esc.all_of(base_filter, name_filter), user_attributes(d)):
+    wanted = esc.matcher(patterns)
+    for dn, entry in search_paged_fast(d, s.userbase, esc.all_of(base_filter, name_filter), user_attributes(d)):
         user = user_from_entry(d, dn, entry)
-        if not patterns or any(esc.matches(user.name, p) for p in patterns):
+        if wanted(user.name):
             yield user
 
 
@@ -182,15 +189,21 @@ def get_group(d: Directory, name: str) -> Group | None:
     return group_from_entry(d, *found[0]) if found else None
 
 
+def group_members(d: Directory, group: Group) -> list[str]:
+    """The members' names of one group, read when needed (a big group holds thousands)."""
+    return _members_to_names(d, values(d.read(group.dn, [_member_attr(d)]) or {}, _member_attr(d)))
+
+
 def find_groups(d: Directory, patterns: list[str] | None = None, managed_only: bool = True,
                 with_members: bool = True) -> Iterator[Group]:
     s = d.settings
     name_filter = esc.any_pattern(s.grouprdn, patterns)
     base_filter = "(objectClass=pkGroup)" if managed_only else f"({s.grouprdn}=*)"
-    for dn, entry in d.search_paged(s.groupbase, esc.all_of(base_filter, name_filter),
-                                    group_attributes(d, with_members)):
+    wanted = esc.matcher(patterns)
+    for dn, entry in search_paged_fast(d, s.groupbase, esc.all_of(base_filter, name_filter),
+                                       group_attributes(d, with_members)):
         group = group_from_entry(d, dn, entry, with_members)
-        if not patterns or any(esc.matches(group.name, p) for p in patterns):
+        if wanted(group.name):
             yield group
 
 
@@ -206,6 +219,21 @@ def user_groups(d: Directory, user: User, managed_only: bool = True, with_member
                      esc.eq(_member_attr(d), membership_value(d, user)))
     return [group_from_entry(d, dn, entry, with_members)
             for dn, entry in d.search(s.groupbase, flt, group_attributes(d, with_members))]
+
+
+def groups_listing(d: Directory, user: User, names: Sequence[str]) -> list[str]:
+    """The groups among these names that list the user, members compared as pksync compares
+    them: memberUid without case (its equality is case-exact: 'ALICE' lists alice for pksync).
+    One search of those groups, their members not read."""
+    if not names:
+        return []
+    attr, s = _member_attr(d), d.settings
+    if attr.lower() == "memberuid":
+        member = f"(|{esc.eq(attr, user.name)}({attr}:caseIgnoreIA5Match:={esc.filter_value(user.name)}))"
+    else:
+        member = esc.eq(attr, user.dn)
+    return [first(entry, s.grouprdn, "") for _, entry in
+            d.search(s.groupbase, esc.all_of(esc.any_of(s.grouprdn, names), member), [s.grouprdn])]
 
 
 def attach_group(d: Directory, name: str, limit_by: str = "quota", description: str | None = None) -> Group:

@@ -173,7 +173,7 @@ def update_billing_code(d: Directory, target: BillingCode | str, description: st
 
 @dataclass(frozen=True)
 class QuotaChange:
-    """What to change on existing quota entries; the counters and the job size are users' only."""
+    """What to change on existing quota entries; a group's entry takes limits and resets only."""
     soft: int | None = None             # both limits, when given
     hard: int | None = None
     no_quota: bool = False              # no limits at all
@@ -195,10 +195,11 @@ def change_quota(d: Directory, entry: UserQuota | GroupQuota, change: QuotaChang
         quotas.set_limits(d, dn, change.soft, change.hard)
     if change.increase:
         quotas.change_limits(d, dn, change.increase)
+    reset = quotas.reset_group_counter if isinstance(entry, GroupQuota) else quotas.reset_counter
     if change.reset:
-        quotas.reset_counter(d, dn)
+        reset(d, dn)
     if change.hard_reset:
-        quotas.reset_counter(d, dn, hard=True)
+        reset(d, dn, hard=True)
     if change.used is not None:
         (quotas.add_usage if change.used_relative else quotas.set_usage)(d, dn, change.used)
     if change.set_max_job_size:

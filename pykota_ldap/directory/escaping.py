@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 _FILTER_SPECIALS = {"\\": r"\5c", "*": r"\2a", "(": r"\28", ")": r"\29", "\x00": r"\00"}
 _DN_SPECIALS = set(',+"\\<>;=#')   # '#' only matters first (RFC 4514), but ldap3 wants it anywhere
@@ -96,6 +96,18 @@ def any_pattern(attribute: str, patterns: Sequence[str] | None) -> str:
 def matches(name: str, pattern: str) -> bool:
     """Shell-style match, case-insensitive like the name attributes' matching rule."""
     return fnmatch.fnmatchcase(name.lower(), pattern.lower())
+
+
+def matcher(patterns: Sequence[str] | None) -> Callable[[str], bool]:
+    """matches() against any of the patterns, in one step however many there are (a report over
+    a thousand printers tests each of 500,000 entries): plain names by a set, the others by one
+    compiled expression."""
+    if not patterns:
+        return lambda name: True
+    plain = {p.lower() for p in patterns if not any(ch in p for ch in "*?[")}
+    wild = [p.lower() for p in patterns if p.lower() not in plain]
+    expression = re.compile("|".join(fnmatch.translate(p) for p in wild)) if wild else None
+    return lambda name: name.lower() in plain or (expression is not None and expression.match(name.lower()) is not None)
 
 
 def dn_unescape(value: str) -> str:

@@ -5,12 +5,13 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator, Mapping
 
-from ldap3 import MODIFY_ADD, MODIFY_DELETE, MODIFY_INCREMENT
+from ldap3 import MODIFY_ADD, MODIFY_INCREMENT
 
 from ..model import BillingCode, Charge, Job, Payment
 from . import escaping as esc
 from .core import Directory, Writer, values
-from .errors import AlreadyExists, DirectoryError
+from .errors import AlreadyExists, AssertionFailed, DirectoryError
+from .fastsearch import FirstValues, search_paged_fast, search_paged_first
 from .records import (
     BILLING_ATTRS,
     JOB_ATTRS,
@@ -44,7 +45,6 @@ def add_job(d: Directory, job: Job, name: str | None = None) -> str:
 CHARGE_MEMORY_DAYS = 31     # how long an entry remembers the charges applied to it
 PRUNE_ONE_IN = 50           # prune an entry's old marks on one charge in 50, on average
 ALREADY = "attributeOrValueExists"      # the server's answer to a mark that is there already
-NOT_THERE = "noSuchAttribute"           # ...and to the removal of one that is not
 
 
 def charge_mark(job: Job, name: str) -> str:
@@ -53,16 +53,19 @@ def charge_mark(job: Job, name: str) -> str:
 
 
 def reservation_mark(mark: str) -> str:
-    """The mark an entry holds while what a strict admission counted on it awaits the charge."""
+    """The mark an entry takes with what a strict admission counted on it. It stays (pruned with
+    the others): the charge's own mark says the reservation was settled. A mark is only ever
+    added in a charge, never removed: delta-syncrepl resolves a replayed modify against newer
+    ones by dropping an "add X" that a newer "delete X" undid while keeping its increments, so a
+    reservation replayed after its settlement (a provider restarted after a crash asks its peer
+    again for its own last changes) would be counted twice (docs/replication.md)."""
     return f"{mark} reserved"
 
 
-def _changes(deltas: Mapping[str, int], add: str | None = None,
-             remove: str | None = None) -> dict[str, list[tuple[str, list[object]]]]:
-    """The marks first (a mark already there, or one missing, refuses the modify before any
-    counter moves), then the Modify-Increments."""
-    marks: list[tuple[str, list[object]]] = ([(MODIFY_ADD, [add])] if add else []) + (
-        [(MODIFY_DELETE, [remove])] if remove else [])
+def _changes(deltas: Mapping[str, int], add: str | None = None) -> dict[str, list[tuple[str, list[object]]]]:
+    """The mark first (a mark already there refuses the modify before any counter moves), then
+    the Modify-Increments."""
+    marks: list[tuple[str, list[object]]] = [(MODIFY_ADD, [add])] if add else []
     changes: dict[str, list[tuple[str, list[object]]]] = {"pkAppliedCharge": marks}
     changes.update({attr: [(MODIFY_INCREMENT, [int(delta)])] for attr, delta in deltas.items() if delta})
     return changes
@@ -97,16 +100,15 @@ def apply_once(d: Directory, dn: str, deltas: Mapping[str, int], mark: str,
     charge was applied before; returns False then. `reserved`: what the job's admission counted
     on the entry; when the entry still holds that reservation's mark, only the difference moves
     and the reservation's mark goes in the same modify; when it does not (never reserved, or
-    given back), the whole deltas move."""
+    given back), the whole deltas move. Marks are added, never removed here (reservation_mark)."""
     try:
         if reserved and any(reserved.values()):
             net = {attr: deltas.get(attr, 0) - reserved.get(attr, 0) for attr in {**deltas, **reserved}}
             try:
-                _write(d, dn, _changes(net, add=mark, remove=reservation_mark(mark)))
+                _write(d, dn, _changes(net, add=mark), assertion=esc.eq("pkAppliedCharge", reservation_mark(mark)))
                 return True
-            except DirectoryError as exc:
-                if NOT_THERE not in str(exc):
-                    raise
+            except AssertionFailed:
+                pass                     # never reserved here (or the reservation's answer was lost)
         if not any(deltas.values()):
             return True                  # nothing to count here: no write, no mark
         _write(d, dn, _changes(deltas, add=mark))
@@ -169,7 +171,20 @@ def charge_job(d: Directory, charge: Charge) -> bool:
         d.add(job_dn(d, charge.name), ["pkJob"], {"cn": charge.name, **job_attributes(charge.job)})
     except AlreadyExists:
         return False
+    if charge.job.printer_page_counter is not None:
+        record_printer_counter(d, charge.job.printer, charge.job.printer_page_counter)
     return True
+
+
+def record_printer_counter(d: Directory, printer: str, counter: int) -> None:
+    """The printer's own life counter after a hardware-counted job, on its entry (repykota's
+    "Real :" line). A reading, not a sum: it replaces the last one (a replaced printer starts
+    lower). A printer entry that is gone is no reason to fail a charge."""
+    from .printers import printer_dn
+    try:
+        d.replace(printer_dn(d, printer), {"pkPrinterPageCounter": str(counter)})
+    except DirectoryError:
+        pass
 
 
 def job_charged(d: Directory, name: str) -> bool:
@@ -195,8 +210,14 @@ def _between(attribute: str, start: datetime | None, end: datetime | None) -> li
 
 def find_jobs(d: Directory, **criteria: Any) -> Iterator[Job]:
     """Jobs matching history_filter's criteria (names are shell patterns), streamed."""
-    for dn, entry in d.search_paged(d.settings.jobbase, history_filter(**criteria), JOB_ATTRS):
+    for dn, entry in search_paged_fast(d, d.settings.jobbase, history_filter(**criteria), JOB_ATTRS):
         yield job_from(dn, entry)
+
+
+def find_job_values(d: Directory, **criteria: Any) -> Iterator[FirstValues]:
+    """find_jobs' entries before they become Jobs: the DN and each attribute's first value
+    (what job_from reads), for dumps written straight from them (report.history_csv)."""
+    return search_paged_first(d, d.settings.jobbase, history_filter(**criteria), JOB_ATTRS)
 
 
 def last_job(d: Directory, printer: str, since: datetime) -> Job | None:

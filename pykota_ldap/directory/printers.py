@@ -1,8 +1,8 @@
 """Printers and printer groups: `cn=<queue>,printerbase` entries of class pkPrinter.
 
 A printer group is a pkPrinter entry whose `member` values are the DNs of its member printers.
-All printers are read with one search: sites have tens or hundreds, and the groups above a
-printer are then computed without more round trips (policy.printer_ancestors).
+Listings read all printers with one search; a job reads only its printer and the groups above
+it (printer_and_groups), whose order policy.printer_ancestors computes.
 """
 from __future__ import annotations
 
@@ -27,12 +27,25 @@ def all_printers(d: Directory) -> dict[str, Printer]:
     return {p.name: p for p in (printer_from(dn, e, [_name_of(m) for m in values(e, "member")]) for dn, e in found)}
 
 
+MAX_GROUP_DEPTH = 16       # printer groups nested deeper than this are a loop or a mistake
+
+
 def printer_and_groups(d: Directory, name: str) -> dict[str, Printer]:
-    """The printer and every printer group (groups are few; plain printers may be hundreds,
-    and parsing them all costs more than the round trip); one search."""
-    flt = esc.all_of("(objectClass=pkPrinter)", f"(|{esc.eq('cn', name)}(member=*))")
-    found = d.search(d.settings.printerbase, flt, PRINTER_ATTRS)
-    return {p.name: p for p in (printer_from(dn, e, [_name_of(m) for m in values(e, "member")]) for dn, e in found)}
+    """The printer and the printer groups above it, by name: one indexed search for the printer
+    and its own groups (`member` holds its DN), then one per further level of groups (none for
+    most sites). What a job reads stays the same whatever the number of printer groups."""
+    found: dict[str, Printer] = {}
+    terms = esc.all_of("(objectClass=pkPrinter)", f"(|{esc.eq('cn', name)}{esc.eq('member', printer_dn(d, name))})")
+    for _ in range(MAX_GROUP_DEPTH):
+        new = [p for p in (printer_from(dn, e, [_name_of(m) for m in values(e, "member")])
+                           for dn, e in d.search(d.settings.printerbase, terms, PRINTER_ATTRS))
+               if p.name.lower() not in {n.lower() for n in found}]
+        groups = [p for p in new if p.name.lower() != name.lower()]
+        found.update((p.name, p) for p in new)
+        if not groups:
+            break
+        terms = esc.all_of("(objectClass=pkPrinter)", esc.any_of("member", [p.dn for p in groups]))
+    return found
 
 
 def get_printer(d: Directory, name: str) -> Printer | None:

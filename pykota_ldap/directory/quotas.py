@@ -13,7 +13,7 @@ from ..model import GroupQuota, UserQuota
 from . import ber
 from . import escaping as esc
 from .core import Attributes, Directory, Writer, first, first_int, values
-from .errors import AssertionFailed
+from .errors import AssertionFailed, DirectoryError
 from .fastsearch import search_paged_fast
 from .records import GROUP_QUOTA_ATTRS, USER_QUOTA_ATTRS, group_quota_from, to_time, user_quota_from
 
@@ -46,14 +46,11 @@ def _find_quotas(d: Directory, base: str, object_class: str, name_attr: str, att
     narrows with the * parts, fnmatch keeps the exact ? and [...] semantics."""
     flt = esc.all_of(f"(objectClass={object_class})", esc.any_pattern(name_attr, names),
                      esc.any_pattern("pkPrinterName", printers))
-    for dn, entry in d.search_paged(base, flt, attrs):
+    owner_matches, printer_matches = esc.matcher(names), esc.matcher(printers)
+    for dn, entry in search_paged_fast(d, base, flt, attrs):
         quota = convert(dn, entry)
-        owner = _owner(quota)
-        if names and not any(esc.matches(owner, n) for n in names):
-            continue
-        if printers and not any(esc.matches(quota.printer, p) for p in printers):
-            continue
-        yield quota
+        if owner_matches(_owner(quota)) and printer_matches(quota.printer):
+            yield quota
 
 
 def find_user_quotas(d: Directory, users: list[str] | None = None,
@@ -102,11 +99,25 @@ def add_user_quota(d: Writer, user: str, printer: str, soft: int | None = None, 
 
 def add_group_quota(d: Writer, group: str, printer: str, soft: int | None = None, hard: int | None = None,
                     max_job_size: int | None = None) -> GroupQuota:
-    """Limits are written with the entry (PyKota's LDAP code dropped them at creation)."""
+    """Limits are written with the entry (PyKota's LDAP code dropped them at creation).
+
+    The entry starts its own page counters, which every member's charge on the printer
+    increments (jobcontext): a job then reads one number instead of summing every member's
+    counter. On a server whose schema predates those counters the entry is made without them,
+    and its usage stays the members' sum."""
     dn = group_quota_dn(d, group, printer)
-    d.add(dn, ["pkGroupQuota"], {"cn": f"{group}@{printer}", "pkGroupName": group, "pkPrinterName": printer,
-                                 "pkSoftLimit": soft, "pkHardLimit": hard, "pkMaxJobSize": max_job_size})
-    return GroupQuota(group=group, printer=printer, dn=dn, soft_limit=soft, hard_limit=hard, max_job_size=max_job_size)
+    attrs = {"cn": f"{group}@{printer}", "pkGroupName": group, "pkPrinterName": printer,
+             "pkSoftLimit": soft, "pkHardLimit": hard, "pkMaxJobSize": max_job_size}
+    try:
+        d.add(dn, ["pkGroupQuota"], {**attrs, "pkPageCounter": 0, "pkLifePageCounter": 0})
+        counted = True
+    except DirectoryError as exc:
+        if "objectClassViolation" not in str(exc):
+            raise
+        d.add(dn, ["pkGroupQuota"], attrs)
+        counted = False
+    return GroupQuota(group=group, printer=printer, dn=dn, soft_limit=soft, hard_limit=hard, max_job_size=max_job_size,
+                      counted=counted)
 
 
 def set_limits(d: Writer, dn: str, soft: int | None = None, hard: int | None = None, *,
@@ -148,6 +159,15 @@ def reset_counter(d: Directory, dn: str, hard: bool = False) -> None:
     if hard:
         zeros["pkLifePageCounter"] = "0"
     d.replace(dn, zeros)
+
+
+def reset_group_counter(d: Directory, dn: str, hard: bool = False) -> None:
+    """-g -r: the group's own page counter back to 0 (-R: the lifetime one too). An entry made
+    without counters gets them here, and counts its members' jobs from now on."""
+    changes: dict[str, str | None] = {"pkPageCounter": "0", "pkDateLimit": None}
+    if hard or not values(d.read(dn, ["pkLifePageCounter"]) or {}, "pkLifePageCounter"):
+        changes["pkLifePageCounter"] = "0"
+    d.replace(dn, changes)
 
 
 def delete_quota(d: Writer, dn: str) -> None:
@@ -225,3 +245,21 @@ def page_usage_by_printer(d: Directory, printers: list[str] | None = None) -> di
         key = (str(first(entry, "pkUserName")).lower(), str(first(entry, "pkPrinterName")).lower())
         usage[key] = (first_int(entry, "pkPageCounter", 0), first_int(entry, "pkLifePageCounter", 0))
     return usage
+
+
+# -- deny banners (maxdenybanners) -------------------------------------------------------------
+
+def add_deny_banner(d: Directory, dn: str, limit: int) -> bool:
+    """One more banner for a refused job, counted on pkWarnCount only while it is under `limit`
+    (one atomic step: two refused jobs at once cannot both take the last one). False: reached."""
+    from .errors import AssertionFailed
+    try:
+        d.increment(dn, {"pkWarnCount": 1}, assertion=f"(!(pkWarnCount>={limit}))")
+    except AssertionFailed:
+        return False
+    return True
+
+
+def reset_deny_banners(d: Directory, dn: str) -> None:
+    """A job that printed: its refused jobs' banners start again from 0 (PyKota's)."""
+    d.replace(dn, {"pkWarnCount": "0"})

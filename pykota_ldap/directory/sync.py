@@ -33,6 +33,17 @@ def read_accounts(d: Directory, userfilter: str) -> Iterator[User]:
         yield account_from(dn, first(entry, rdn, ""), entry)
 
 
+def read_managed_names(d: Directory, userfilter: str, patterns: list[str] | None = None) -> Iterator[str]:
+    """Names of the managed users (pkAccount) matched by userfilter and by the shell patterns."""
+    rdn = d.settings.userrdn
+    flt = esc.all_of(userfilter, "(objectClass=pkAccount)", esc.any_pattern(rdn, patterns) or f"({rdn}=*)")
+    wanted = esc.matcher(patterns)
+    for _, entry in search_paged_fast(d, d.settings.userbase, flt, [rdn]):
+        name = first(entry, rdn, "")
+        if name and wanted(name):
+            yield name
+
+
 def read_groups(d: Directory, names: Iterable[str]) -> list[Group]:
     """The groups with these names (managed or not), with their members as user names."""
     wanted = sorted(set(names), key=str.lower)

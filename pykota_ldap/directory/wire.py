@@ -33,6 +33,17 @@ class Wire:
         self._socket.sendall(b"".join(messages))
         self.sent += len(messages)
 
+    def recv(self) -> bytes:
+        """The next bytes from the socket, for a reader that walks the messages in place
+        (fastsearch); OSError when the server closes the connection."""
+        if self._buffer:
+            chunk, self._buffer = self._buffer, b""
+            return chunk
+        chunk = self._socket.recv(RECEIVE_SIZE)
+        if not chunk:
+            raise OSError("the server closed the connection")
+        return chunk
+
     def receive(self) -> list[bytes]:
         """Every answer received whole so far (one LDAPMessage each, in order), waiting for one if
         there is none yet; OSError when the server closes the connection. All of them at once:

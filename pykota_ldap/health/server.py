@@ -60,27 +60,57 @@ def _indexes(db: health.DatabaseConfig) -> list[Finding]:
     return found or [Finding(OK, f"{db.dn} has the indexes of {INDEX_FILE}")]
 
 
-def replication(db: health.DatabaseConfig) -> Finding:
-    """Whether counters stay exact under this database's replication."""
+RECIPE = "pkschema replication provider --providers URL,URL... on every provider (docs/replication.md)"
+
+
+def replication(db: health.DatabaseConfig, written_to: bool = False) -> Finding:
+    """Whether counters stay exact under this database's replication. `written_to`: the print
+    servers' storageserver names this server first (they write to it)."""
     if not db.syncrepl:
         if "syncprov" in db.overlays:
             return Finding(OK, f"{db.dn} is a single provider (syncprov, no other provider): counters stay exact")
         return Finding(OK, f"{db.dn} is not replicated: counters stay exact")
     delta = ["syncdata=accesslog" in value.lower() for value in db.syncrepl]
     if not db.multi_provider:
-        return Finding(OK, f"{db.dn} is a read-only consumer: counters are written on its provider only "
-                           "(storageserver must name the provider first)")
-    if all(delta) and "accesslog" in db.overlays:
-        return Finding(OK, f"{db.dn} replicates between providers with delta-syncrepl: increments are replayed as "
-                           "increments, counters stay exact")
+        return _consumer(db, written_to)
     if not any(delta):
         return Finding(PROBLEM, f"{db.dn} replicates between several providers with plain syncrepl: jobs counted on "
                                 "two providers at once lose counts (whole values are copied, not increments)",
-                       "use delta-syncrepl (syncdata=accesslog and an accesslog overlay on every provider), or "
-                       "write to one provider only (the others read-only consumers)")
-    return Finding(WARNING, f"{db.dn} replicates between providers, some syncrepl lines with syncdata=accesslog and "
-                            "some without, or without an accesslog overlay here: pkdoctor cannot tell whether "
-                            "counters stay exact", "use delta-syncrepl on every provider")
+                       "use delta-syncrepl (syncdata=accesslog and an accesslog overlay on every provider): "
+                       f"{RECIPE}; or write to one provider only (the others read-only consumers)")
+    if not all(delta):
+        return Finding(WARNING, f"{db.dn} replicates between providers, some syncrepl lines with syncdata=accesslog "
+                                "and some without: pkdoctor cannot tell whether counters stay exact",
+                       "use delta-syncrepl on every provider")
+    logbases = {m.group(1).lower().replace(" ", "") for v in db.syncrepl
+                for m in [re.search(r'logbase="?([^"\s]+)', v, re.I)] if m}
+    if "accesslog" not in db.overlays or not logbases <= set(db.log_databases):
+        return Finding(PROBLEM, f"{db.dn} pulls its peers' accesslog, but keeps no accesslog of its own writes "
+                                "(no accesslog overlay or no database for its logbase): its peers cannot replay them "
+                                "and fall back to full refreshes, which copy whole entries and lose counts",
+                       f"add the accesslog database and overlay: {RECIPE}")
+    hinted = sorted(logbases & set(db.reload_hints))
+    if hinted:
+        return Finding(WARNING, f"{db.dn} replicates with delta-syncrepl, but the syncprov of {', '.join(hinted)} has "
+                                "olcSpReloadHint TRUE: a provider coming back behind its peer is sent to a full "
+                                "refresh, which copies whole entries and loses counts (docs/replication.md, finding 4)",
+                       f"ldapmodify on the syncprov overlay of {', '.join(hinted)}: 'replace: olcSpReloadHint', "
+                       "'olcSpReloadHint: FALSE'")
+    return Finding(OK, f"{db.dn} replicates between providers with delta-syncrepl: increments are replayed as "
+                       "increments, counters stay exact")
+
+
+def _consumer(db: health.DatabaseConfig, written_to: bool) -> Finding:
+    if written_to:
+        return Finding(PROBLEM, f"{db.dn} is a read-only replica, and storageserver names it first: the print "
+                                "servers' writes are refused here (or, as its rootdn, diverge from the provider)",
+                       "list a provider first in storageserver; the replica may follow, for reads")
+    if not db.update_ref:
+        return Finding(WARNING, f"{db.dn} is a read-only consumer without olcUpdateRef: a write sent here is "
+                                "refused without saying where to write",
+                       f"ldapmodify: 'dn: {db.dn}', 'add: olcUpdateRef', 'olcUpdateRef: <provider URL>'")
+    return Finding(OK, f"{db.dn} is a read-only consumer: counters are written on its provider only "
+                       "(storageserver must name the provider first)")
 
 
 def _config_uri(config: Config, given: str | None) -> str:
@@ -109,4 +139,6 @@ def findings(config: Config, config_uri: str | None = None) -> list[Finding]:
     if db is None:
         return [Finding(WARNING, f"no database of the server on {uri} holds {suffix}: is "
                                  "it the server of storageserver?", "give --config-uri")]
-    return _indexes(db) + [replication(db)]
+    first = (config.get("storageserver") or "").split()[:1]
+    written_to = bool(first) and first[0].rstrip("/") == uri.rstrip("/")
+    return _indexes(db) + [replication(db, written_to)]

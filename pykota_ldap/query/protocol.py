@@ -22,7 +22,7 @@ from ..unixsocket import FramingError, receive_framed, send_framed
 
 # What a user may ask; everything else needs the admin credentials. dumpykota is answered too,
 # with its refusal: it has nothing for a non-admin.
-QUERY_COMMANDS = ("repykota", "pkusers", "edpykota", "pkprinters", "pkbcodes", "dumpykota")
+QUERY_COMMANDS = ("repykota", "pkusers", "edpykota", "pkprinters", "pkbcodes", "dumpykota", "pykotme")
 ENVIRONMENT = ("LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "LC_NUMERIC", "LC_TIME", "TZ", "COLUMNS",
                "PYKOTA_NO_PROGRESS")
 MAX_REQUEST = 1 << 16

@@ -6,7 +6,8 @@ nothing, and planning again after an interrupted run finds exactly what is left 
 What is planned, per user matched by userfilter:
 - not managed yet: attach pkAccount with the rule's limitby, the initial balance (and the first
   allocation when --allocate) as its starting balance, recorded as payments in the same step;
-- quota entries missing on the sync printers: created with the rule's limits;
+- quota entries missing on the sync printers: created with the rule's limits, only with
+  `quotaentries: upfront` (by default the backend creates each at the user's first job there);
 - with --update: limitby and limits that differ from the rule are set back to the rule's;
   without it they are only counted, since an admin may have changed them on purpose;
 - with --allocate: the period's credit, once (the payment's name is the exactly-once key).
@@ -188,7 +189,8 @@ def make_plan(snapshot: Snapshot, rules: SyncRules, now: datetime, options: Opti
             continue
         seen.add(key)
         rule = rules.rule_for(memberships.get(key, []))
-        change = _plan_user(account, rule, printers, quotas_by_user.get(key, {}), now, options, paid, plan)
+        change = _plan_user(account, rule, printers, quotas_by_user.get(key, {}), now, options, paid, plan,
+                            add_quotas=rules.upfront)
         if change.status == "unchanged":
             plan.unchanged += 1
         else:
@@ -213,14 +215,15 @@ def _plan_groups(plan: Plan, snapshot: Snapshot, rules: SyncRules) -> None:
 
 
 def _plan_user(account: User, rule: Rule, printers: list[str], quotas: dict[str, UserQuota],
-               now: datetime, options: Options, paid: dict[str, Payment], plan: Plan) -> UserChange:
+               now: datetime, options: Options, paid: dict[str, Payment], plan: Plan,
+               add_quotas: bool = True) -> UserChange:
     change = UserChange(account.name, account.dn, rule)
     allocation = _due_allocation(account, rule, now, options)
     if account.managed:
         _plan_managed(change, account, options, allocation, paid, plan)
     else:
         change.attach = _plan_attach(account, rule, now, allocation, paid)
-    _plan_quotas(change, printers, quotas, options, plan)
+    _plan_quotas(change, printers, quotas, options, plan, add_quotas)
     return change
 
 
@@ -269,13 +272,14 @@ def _plan_managed(change: UserChange, account: User, options: Options, allocatio
 
 
 def _plan_quotas(change: UserChange, printers: list[str], quotas: dict[str, UserQuota], options: Options,
-                 plan: Plan) -> None:
-    """Missing entries are created; limits that differ are set back only with --update."""
+                 plan: Plan, add_missing: bool) -> None:
+    """Missing entries are created (upfront); limits that differ are set back only with --update."""
     rule = change.rule
     for printer in printers:
         quota = quotas.get(printer.lower())
         if quota is None:
-            change.quota_adds.append(QuotaAdd(printer, rule.soft_limit, rule.hard_limit))
+            if add_missing:
+                change.quota_adds.append(QuotaAdd(printer, rule.soft_limit, rule.hard_limit))
         elif (quota.soft_limit, quota.hard_limit) != (rule.soft_limit, rule.hard_limit):
             if options.update:
                 change.limit_changes.append(LimitChange(quota.dn, quota.printer, rule.soft_limit, rule.hard_limit,

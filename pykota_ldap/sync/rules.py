@@ -6,6 +6,7 @@ mistake is a SyncRuleError naming the file, the section, the key and the form ex
     [sync]
     userfilter: (objectClass=posixAccount)   # who is managed, under userbase
     printers: *                               # names, wildcards or printer groups
+    quotaentries: firstjob                    # or upfront: when their quota entries are written
     limitby: noquota                          # defaults for managed users in no ruled group
 
     [sync:eleves]
@@ -34,8 +35,12 @@ GROUP_PREFIX = "sync:"
 PERIODS = ("daily", "weekly", "monthly")
 PERIODS_PER_YEAR = {"daily": 365, "weekly": 52, "monthly": 12}
 RULE_KEYS = ("limitby", "softlimit", "hardlimit", "initialbalance", "allocate")
-GLOBAL_KEYS = ("userfilter", "printers") + RULE_KEYS
+GLOBAL_KEYS = ("userfilter", "printers", "quotaentries") + RULE_KEYS
 DEFAULT_USERFILTER = "(objectClass=posixAccount)"
+# When the quota entries of the sync printers are written: at the user's first job on the
+# printer (by the backend, from the rule), or all of them by pksync (docs/sync.md).
+FIRSTJOB, UPFRONT = "firstjob", "upfront"
+QUOTA_ENTRIES = (FIRSTJOB, UPFRONT)
 
 # From the least to the most generous: noprint refuses everything, nochange does not even count.
 LIMITBY_GENEROSITY = ("noprint", "quota", "balance", "noquota", "nochange")
@@ -89,6 +94,11 @@ class SyncRules:
     defaults: Rule
     groups: dict[str, Rule]         # by group name, lower case
     where: str = "pykota.conf"      # the file, for messages
+    quota_entries: str = FIRSTJOB   # firstjob: the backend creates them; upfront: pksync does
+
+    @property
+    def upfront(self) -> bool:
+        return self.quota_entries == UPFRONT
 
     def bad_userfilter(self, reason: str) -> SyncRuleError:
         return SyncRuleError(f"{self.where} [sync]: userfilter: expected a valid LDAP filter ({reason}), "
@@ -224,6 +234,9 @@ def parse_rules(sections: dict[str, dict[str, str]], where: str = "pykota.conf")
     if not _one_filter(userfilter):
         raise main.bad("userfilter", "an LDAP filter in parentheses, e.g. (objectClass=posixAccount)", userfilter)
     printers = tuple(p for p in re.split(r"[\s,]+", main.get("printers") or "*") if p)
+    quota_entries = (main.get("quotaentries") or FIRSTJOB).lower()
+    if quota_entries not in QUOTA_ENTRIES:
+        raise main.bad("quotaentries", " or ".join(QUOTA_ENTRIES), main.get("quotaentries"))
     defaults = _rule(main, "", Rule(""))
 
     groups: dict[str, Rule] = {}
@@ -236,7 +249,7 @@ def parse_rules(sections: dict[str, dict[str, str]], where: str = "pykota.conf")
         section = _Section(where, name, values)
         section.check_keys(RULE_KEYS)
         groups[group.lower()] = _rule(section, group, replace(defaults, name=group))
-    return SyncRules(userfilter, printers, defaults, groups, where)
+    return SyncRules(userfilter, printers, defaults, groups, where, quota_entries)
 
 
 def rules_from_config(config: Config) -> SyncRules:
@@ -244,3 +257,12 @@ def rules_from_config(config: Config) -> SyncRules:
     names = [n for n in config.sections() if n.lower() == SECTION or n.lower().startswith(GROUP_PREFIX)]
     return parse_rules({n if n.lower() != SECTION else SECTION: config.section(n) or {} for n in names},
                        str(config.path))
+
+
+def firstjob_rules(config: Config | None) -> SyncRules | None:
+    """The rules when quota entries are written at the first job (the backend, the listings);
+    None without a [sync] section (the site does not provision) or with quotaentries: upfront."""
+    if config is None or not any(name.lower() == SECTION for name in config.sections()):
+        return None
+    rules = rules_from_config(config)
+    return None if rules.upfront else rules

@@ -6,10 +6,11 @@ import shlex
 import pytest
 from click.testing import CliRunner
 
-from pykota_ldap.cli import dumpykota, edpykota, pkbcodes, pkprinters, pkusers, repykota
+from pykota_ldap.cli import dumpykota, edpykota, pkbcodes, pkhistory, pkprinters, pkusers, repykota
 
 COMMANDS = {"pkprinters": pkprinters.main, "pkusers": pkusers.main, "edpykota": edpykota.main,
-            "repykota": repykota.main, "dumpykota": dumpykota.main, "pkbcodes": pkbcodes.main}
+            "repykota": repykota.main, "dumpykota": dumpykota.main, "pkbcodes": pkbcodes.main,
+            "pkhistory": pkhistory.main}
 
 
 class Shell:
@@ -59,5 +60,8 @@ def charge(d, user: str, printer: str, pages: int, when, price: int = 0, job_id:
     user_dn = accounts.get_user(d, user).dn
     quota_dn = quotas.user_quota_dn(d, user, printer)
     billing_dn = history.billing_code_dn(d, billing) if billing else None
-    history.charge_job(d, Charge(history.new_name(printer, when), job, quota_dns=(quota_dn,), pages=pages,
+    from pykota_ldap.directory.jobcontext import load_job_context
+    group_counters = tuple(load_job_context(d, user, printer).group_counters)     # as the backend counts them
+    history.charge_job(d, Charge(history.new_name(printer, when), job, quota_dns=(quota_dn, *group_counters),
+                                 pages=pages,
                                  user_dn=user_dn, debit=price, billing_code_dn=billing_dn))

@@ -33,8 +33,18 @@ def test_a_bad_value_of_a_backend_key_stops_the_admin_commands_too(sh, slapd, py
 @pytest.mark.parametrize("lines, problem", [
     ("[global]\npdltimeout: soon\n", "[global]: pdltimeout: expected a number, got 'soon'"),
     ("[global]\nstatusstabilizationloops: 0\n", "statusstabilizationloops: expected a whole number >= 1, got '0'"),
-    ("[global]\naccounter: hardware(pjl:9100)\n", "accounter: expected software(), hardware(snmp[:community]"),
-    ("[global]\naccounter: ink(cmyk)\n", "accounter: expected software()"),
+    ("[global]\naccounter: hardware(pjl:x)\n", "accounter: expected software(), software(command), hardware(snmp"),
+    ("[global]\naccounter: ink(cmyk, 2400)\n", "accounter: expected software()"),
+    ("[global]\npreaccounter: hardware(snmp)\n", "preaccounter: expected software(), software(command) or ink("),
+    ("[global]\ncoefficient_cyan: lots\n", "coefficient_cyan: expected a number, got 'lots'"),
+    ("[global]\naccountbanner: sometimes\n", "accountbanner: expected one of starting, ending, both, none"),
+    ("[global]\navoidduplicatebanners: later\n", "avoidduplicatebanners: expected yes, no or a number of seconds"),
+    ("[global]\nstartingbanner: /no/such/banner.ps\n", "startingbanner: expected a file or a command (no such file)"),
+    ("[exam:x]\nexamprinters: a\nexamstart: tomorrow\nexamend: 2026-01-01 10:00\n",
+     "examstart: expected a date and time such as 2026-12-14 09:00"),
+    ("[exam:x]\nexamprinters: a\nexamstart: 2026-01-01 11:00\nexamend: 2026-01-01 10:00\n",
+     "examend (2026-01-01 10:00) is not after examstart (2026-01-01 11:00)"),
+    ("[hp4]\nexamstart: 2026-01-01 11:00\n", "examstart: is read from [exam:<name>] sections only"),
     ("[global]\nonbackenderror: retry:three:10\n", "onbackenderror: expected charge or nocharge"),
     ("[global]\nonbackenderror: charge,nocharge\n", "onbackenderror: expected charge or nocharge"),
     ("[global]\npolicy: external(/bin/add %(user)s)\n", "policy: expected external(command) with a valid command "
@@ -71,18 +81,16 @@ def test_each_problem_is_one_line_naming_file_section_and_key(tmp_path, lines, p
 
 
 def test_pykota_keys_it_does_not_implement_are_warnings_and_the_command_runs(sh, slapd, pykota_home):
-    configure(slapd, pykota_home, "logger: system\ndebug: yes\npreaccounter: software()\n",
-              "[hp4]\nmaxdenybanners: 0\ncoefficient_cyan: 1.5\n")
+    configure(slapd, pykota_home, "logger: system\ndebug: yes\n",
+              "[hp4]\nutolower: yes\n")
     result = sh("repykota")
     assert result.exit_code == 0
     warnings = result.stderr.splitlines()
-    assert len(warnings) == 5
+    assert len(warnings) == 3
     assert warnings[0] == (f"repykota: warning: {pykota_home}/pykota.conf [global]: logger: PyKota's logger is not "
                            "supported by pykota-ldap: the backend's messages go to CUPS' error_log; remove the line")
     assert "[global]: debug: PyKota's debug is not supported by pykota-ldap: set 'LogLevel debug'" in warnings[1]
-    assert "preaccounter: PyKota's preaccounter is not supported" in warnings[2]
-    assert "[hp4]: maxdenybanners: PyKota's maxdenybanners is not supported by pykota-ldap: banners" in warnings[3]
-    assert "coefficient_cyan: PyKota's coefficient_cyan is not supported by pykota-ldap: ink" in warnings[4]
+    assert "[hp4]: utolower: PyKota's utolower is not supported by pykota-ldap: use usernamecase: lower" in warnings[2]
 
 
 def test_several_problems_one_line_each_and_warnings_after_errors_are_not_lost(tmp_path):

@@ -49,10 +49,10 @@ def test_a_pykota_key_it_does_not_read_is_logged_and_the_job_prints(rig):
     printers.add_printer(rig.d, queue)
     accounts.attach_user(rig.d, "alice")
     quotas.add_user_quota(rig.d, "alice", queue, hard=100)
-    rig.configure("maxdenybanners: 0\n")
+    rig.configure("logourl: http://example.org/logo.png\n")
     job = rig.print(queue, 2)
     assert job.state == "completed" and rig.counter("alice", queue) == 2
-    assert "maxdenybanners" not in job.message
-    [line] = [line.replace("\\'", "'") for line in rig.log(job.id).splitlines() if "maxdenybanners" in line]
+    assert "logourl" not in job.message
+    [line] = [line.replace("\\'", "'") for line in rig.log(job.id).splitlines() if "logourl" in line]
     assert line.startswith("D [") and "cupspykota: configuration: " in line
-    assert "[global]: maxdenybanners: PyKota's maxdenybanners is not supported by pykota-ldap: banners" in line
+    assert "[global]: logourl: PyKota's logourl is not supported by pykota-ldap: there are no CGI scripts" in line

@@ -62,8 +62,14 @@ def test_accounter_settings():
     assert (snmp.kind, snmp.community, snmp.host, snmp.port) == ("snmp", "private", "10.0.0.1", 1161)
     assert accounting.parse("hardware(snmp)").community == "public"
     assert accounting.parse("hardware(backend)").kind == "backend"
-    with pytest.raises(accounting.AccounterError):
-        accounting.parse("hardware(pjl)")
+    assert (accounting.parse("hardware(pjl)").kind, accounting.parse("hardware(pjl:9101)").port) == ("pjl", 9101)
+    assert accounting.parse("hardware(/usr/local/bin/count %(printer)s)").kind == "hardware-command"
+    assert accounting.parse("software(/usr/local/bin/count)").kind == "software-command"
+    assert (accounting.parse("ink(cmyk, 300)").colorspace, accounting.parse("ink(bw)").resolution) == ("cmyk", 72)
+    for refused in ("hardware(pjl:port)", "hardware(snmpget ... | sed 1q)", "hardware()", "ink(cmyk, 2400)", "ink()",
+                    "hardware(ipp:sheets)", "software(/bin/count %(username)s)"):
+        with pytest.raises(accounting.AccounterError):
+            accounting.parse(refused)
 
 
 @pytest.mark.parametrize("value", ["hardware(snmp:c@host:notaport)", "hardware(snmp@host:0)",

@@ -35,6 +35,8 @@ def test_without_rights_on_cn_config_the_error_says_how(bare_slapd, tmp_path):
     assert done.returncode == 1
     assert done.stderr.startswith("pkschema: no write access to cn=config")
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    with_slash = pkschema("install", "-H", f"{bare_slapd.uri}/", "-D", ADMIN_DN, "-y", str(password))
+    assert with_slash.stderr.startswith("pkschema: no write access to cn=config"), with_slash.stderr   # reached
 
 
 def test_check_reports_a_server_without_the_schema(bare_slapd, tmp_path):

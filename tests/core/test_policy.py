@@ -138,3 +138,15 @@ def test_printer_ancestors_nearest_first_and_cycles_cut():
                 "loop": _printer("loop", members=["building"])}
     printers["building"].members.append("loop")
     assert policy.printer_ancestors("hp4", printers) == ["floor1", "building", "loop"]
+
+
+def test_ink_job_price_follows_pykota():
+    from pykota_ldap.policy import ink_job_price
+    hp = Printer(name="hp", dn="cn=hp", price_per_page=1000, price_per_job=500)
+    group = Printer(name="all", dn="cn=all", price_per_page=100)
+    coverage = [{"cyan": 50.0, "black": 10.0}]                     # page 2 has no measure: the plain price
+    factors = {"hp": {"cyan": 2.0}}
+    # hp: 500 + (2 x 1000 x 50 % + 1 x 1000 x 10 %) + 1000; all: 100 x 60 % + 100
+    assert ink_job_price(2, coverage, [hp, group], 1000, factors) == 500 + 1100 + 1000 + 60 + 100
+    assert ink_job_price(2, coverage, [hp, group], 2000, factors) == 2 * 2760
+    assert ink_job_price(0, coverage, [hp], 1000, factors) == 0

@@ -17,6 +17,7 @@ RULES = """
 [sync]
 userfilter: (objectClass=posixAccount)     # who is managed, under userbase
 printers: *                                 # where quota entries are created
+quotaentries: upfront                       # by pksync (test_firstjob.py: the default, by the backend)
 
 [sync:eleves]
 limitby: quota

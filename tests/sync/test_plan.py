@@ -1,11 +1,12 @@
 """Planning is pure: a snapshot, the rules and the clock in, the differences out."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from pykota_ldap.model import Group, Payment, Printer, User, UserQuota
 from pykota_ldap.sync.plan import Options, allocation_credit, make_plan, select_printers
-from pykota_ldap.sync.rules import Allocation, Rule, SyncRules
+from pykota_ldap.sync.rules import UPFRONT, Allocation, Rule, SyncRules
 from pykota_ldap.sync.snapshot import Snapshot
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=timezone.utc)
@@ -14,7 +15,7 @@ PRINTERS["labs"] = Printer("labs", "cn=labs", members=["lab1", "lab2", "labs"]) 
 RULES = SyncRules("(uid=*)", ("hp1",), Rule("", "noquota"),
                   {"eleves": Rule("eleves", "quota", 100, 120),
                    "profs": Rule("profs", "balance", initial_balance=5000,
-                                 allocation=Allocation("weekly", 1000, 3000))})
+                                 allocation=Allocation("weekly", 1000, 3000))}, quota_entries=UPFRONT)
 
 
 def snapshot(accounts, quotas=(), members=None, payments=()):
@@ -105,3 +106,14 @@ def test_duplicate_names_under_userbase_are_warned_about():
     plan = make_plan(snapshot([User("toto", "uid=toto,ou=a"), User("Toto", "uid=toto,ou=b")]), RULES, NOW)
     assert len(plan.changes) == 1
     assert plan.warnings == ["user Toto appears twice under userbase: uid=toto,ou=b ignored"]
+
+
+def test_by_default_quota_entries_are_left_to_the_first_job_and_existing_ones_still_updated():
+    rules = replace(RULES, quota_entries="firstjob")
+    accounts = [User("toto", "uid=toto", managed=True, limit_by="quota"), User("new", "uid=new")]
+    edited = UserQuota("toto", "hp1", "cn=toto@hp1", soft_limit=1, hard_limit=2)
+    plan = make_plan(snapshot(accounts, [edited], members={"eleves": ["toto", "new"]}), rules, NOW)
+    assert [(c.name, c.status, c.quota_adds) for c in plan.changes] == [("new", "added", [])]
+    assert plan.differing == ["toto"]
+    [toto] = make_plan(snapshot(accounts[:1], [edited]), rules, NOW, Options(update=True)).changes
+    assert [(c.soft_limit, c.hard_limit) for c in toto.limit_changes] == [(100, 120)] and not toto.quota_adds

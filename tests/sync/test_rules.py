@@ -39,6 +39,8 @@ def test_group_rules_inherit_the_sync_defaults():
 def test_no_sync_section_means_defaults():
     rules = parse_rules({})
     assert rules.defaults.limit_by == "noquota" and rules.groups == {}
+    assert rules.quota_entries == "firstjob" and not rules.upfront
+    assert parse("[sync]\nquotaentries: UpFront\n").upfront
 
 
 @pytest.mark.parametrize("text, message", [
@@ -55,6 +57,8 @@ def test_no_sync_section_means_defaults():
     ("[sync:profs]\nhardlimt: 5", "[sync:profs]: unknown key 'hardlimt' (expected one of limitby, softlimit"),
     ("[sync]\nuserfilter: objectClass=posixAccount", "[sync]: userfilter: expected an LDAP filter in parentheses"),
     ("[sync:]\nlimitby: quota", "[sync:]: a rule section needs a group name"),
+    ("[sync]\nquotaentries: lazy", "[sync]: quotaentries: expected firstjob or upfront, got 'lazy'"),
+    ("[sync:eleves]\nquotaentries: upfront", "[sync:eleves]: unknown key 'quotaentries'"),
 ])
 def test_bad_rules_name_section_key_and_form(text, message):
     with pytest.raises(SyncRuleError) as error:
