@@ -72,6 +72,7 @@ class NetworkPrinter(Rig):
         self._own_outdir = outdir is None          # ours: removed by stop()
         self.outdir = Path(outdir or tempfile.mkdtemp(prefix="pkprn"))
         self.jobs: list[dict] = []
+        self.errors: list[str] = []               # what went wrong receiving a job (for a test's report)
         self._lock = threading.Lock()
         self._server: socket.socket | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -125,7 +126,13 @@ class NetworkPrinter(Rig):
                 conn, _ = server.accept()
             except OSError:
                 return
-            threading.Thread(target=self._receive, args=(conn,), daemon=True).start()
+            threading.Thread(target=self._receive_logged, args=(conn,), daemon=True).start()
+
+    def _receive_logged(self, conn: socket.socket) -> None:
+        try:
+            self._receive(conn)
+        except Exception as exc:  # noqa: BLE001 - a test's report says it; the printer goes on
+            self.errors.append(f"{time.strftime('%H:%M:%S')} {type(exc).__name__}: {exc}")
 
     def _receive(self, conn: socket.socket) -> None:
         first = conn.recv(65536)

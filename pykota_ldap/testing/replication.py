@@ -293,6 +293,7 @@ class RunResult:
     replayed: list[str] = field(default_factory=list)
     started: float = 0.0                    # time.time() at the start (the events are seconds after it)
     repaired: list[str] = field(default_factory=list)   # what `pkschema replication compare --repair` said
+    traces: list[str] = field(default_factory=list)     # cupsd's log of each job that was never printed
 
 
 class Site(Rig):
@@ -304,6 +305,7 @@ class Site(Rig):
         self.servers: list[PrintServer] = []
         self.initial: dict[str, dict[str, list[str]]] = {}   # the counters before the first job
         self.submitted: list[str] = []                      # every job's label, all runs
+        self.job_ids: dict[str, tuple[int, int]] = {}       # label -> (print server, CUPS job id)
         self.runs = 0
 
     def _start(self) -> None:
@@ -386,7 +388,7 @@ def failover_run(site: Site, jobs: int = 200, seed: int | None = None, timeout: 
             path.write_bytes(postscript(pages, label))
             path.chmod(0o644)
             try:
-                server.cups.lp(queue, path, user=user)
+                site.job_ids[label] = (n % 2, server.cups.lp(queue, path, user=user))
                 submitted.append(label)
                 site.submitted.append(label)
             except RuntimeError as exc:
@@ -428,7 +430,24 @@ def failover_run(site: Site, jobs: int = 200, seed: int | None = None, timeout: 
                        elapsed=time.monotonic() - start, started=started, events=events, replayed=replayed,
                        differences=differences, repaired=repaired)
     result.differences += compare(site, site.initial, site.received(), site.submitted)
+    result.traces = [job_trace(site, d.split(": ", 1)[1]) for d in result.differences
+                     if d.startswith("never printed: ")]
+    result.traces += [f"printer {queue}: {error}" for server in site.servers
+                      for queue, printer in server.printers.items() for error in printer.errors]
     return result
+
+
+def job_trace(site: Site, label: str) -> str:
+    """What cupsd logged of one job (its backend's lines, state changes), to say why it was lost."""
+    if label not in site.job_ids:
+        return f"{label}: no CUPS job id"
+    index, job_id = site.job_ids[label]
+    server = site.servers[index]
+    text = "".join(path.read_text(errors="replace") for path in sorted((server.cups.dir / "log").glob("error_log*"),
+                                                                          reverse=True))
+    lines = [line for line in text.splitlines() if f"[Job {job_id}]" in line
+             and "Sending stdin" not in line and "envp[" not in line and "argv[" not in line]
+    return f"{label} (server {server.name}, job {job_id}): " + " | ".join(lines[-60:])
 
 
 def _repair(providers: Providers) -> list[str]:

@@ -95,7 +95,7 @@ def test_jobs_on_two_print_servers_during_failovers_print_once_and_are_recorded_
     its accesslog record was written never reached the peer (OpenLDAP 2.5.13, docs/replication.md
     findings 4 and 5)."""
     result = failover_run(site, jobs=200, seed=16, timeout=420, kill=True)
-    report = f"events {result.events}, journal {result.replayed}: {result.differences}"
+    report = f"events {result.events}, journal {result.replayed}: {result.differences}; {result.traces}"
     assert result.jobs == 200 and result.failovers == 4, report
     assert [d for d in result.differences if "printed" in d.split(":")[0]] == [], report
     assert all(server.pending() == 0 for server in site.servers), report
