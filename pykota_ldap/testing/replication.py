@@ -261,7 +261,10 @@ class PrintServer(Rig):
         return {**os.environ, "PYKOTA_HOME": str(self.home)}
 
     def busy(self) -> bool:
-        return bool(self.cups.lpstat("-o").strip())
+        """Jobs not completed yet; an lpstat that fails (a cupsd busy with 200 jobs) says busy,
+        never idle: the run would otherwise compare while jobs still print."""
+        done = self.cups.run("lpstat", "-h", self.cups.host, "-o", check=False)
+        return done.returncode != 0 or bool(done.stdout.strip())
 
     def replay(self) -> str:
         done = subprocess.run([str(self.cups.backend_dir / "cupspykota"), "--replay"], capture_output=True,
