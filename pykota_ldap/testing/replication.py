@@ -231,6 +231,7 @@ class PrintServer(Rig):
     def __init__(self, name: str, home: Path, uris: list[str], users: NssFiles, queues: list[str]):
         self.name, self.home, self.uris, self.queue_names = name, home, uris, queues
         self.cups = Cupsd(home, retry_interval=1, retry_limit=30, users=users)
+        self.lpstat_error = ""              # what the last failing `lpstat -o` said
         self.printers = {queue: NetworkPrinter() for queue in queues}
 
     def configure(self) -> None:
@@ -264,6 +265,7 @@ class PrintServer(Rig):
         """Jobs not completed yet; an lpstat that fails (a cupsd busy with 200 jobs) says busy,
         never idle: the run would otherwise compare while jobs still print."""
         done = self.cups.run("lpstat", "-h", self.cups.host, "-o", check=False)
+        self.lpstat_error = done.stderr.strip() if done.returncode else ""
         return done.returncode != 0 or bool(done.stdout.strip())
 
     def replay(self) -> str:
@@ -416,7 +418,8 @@ def failover_run(site: Site, jobs: int = 200, seed: int | None = None, timeout: 
     feeder.join(max(1.0, timeout - (time.monotonic() - start)))
     while any(s.busy() for s in site.servers):
         if time.monotonic() - start > timeout:
-            raise RuntimeError(f"jobs still queued after {timeout:.0f} s: {events}")
+            said = "; ".join(f"lpstat on {s.name}: {s.lpstat_error}" for s in site.servers if s.lpstat_error)
+            raise RuntimeError(f"jobs still queued after {timeout:.0f} s: {events} {said}".rstrip())
         time.sleep(0.5)
     drained = time.monotonic()
     replayed = [f"{s.name}: {s.replay()}" for s in site.servers if s.pending()]
