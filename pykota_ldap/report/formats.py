@@ -1,7 +1,9 @@
 """dumpykota's output formats. Each writer takes rows one at a time, so a dump streams.
 
 - csv / ssv / tsv: PyKota's form: a header row of field names; strings in "...", with the
-  separator and " backslash-escaped; numbers bare; an unset value is "None".
+  separator and " backslash-escaped; numbers bare; an unset value is "None". For a spreadsheet
+  (pkweb's downloads), a text that starts with = + - @ or a tab or carriage return starts with '
+  (a job's title is the user's: LibreOffice and Excel would run it as a formula).
 - xml: <pykota><dump storage="ldap" type="..."><entry><attribute type=".." name="..">value...
 - json: one object per dataset name, each a list of {field: value} (streamed, not built in memory).
 - cups: CUPS' page_log lines (history only): one line per page, copies 1, so that summing the
@@ -22,6 +24,7 @@ from .. import __version__, money
 MAX_PAGE_LINES = 100_000     # the page counter's own limit per job (accounting/pdl/limits.py)
 FORMATS = ("csv", "ssv", "tsv", "xml", "cups", "json")
 SEPARATORS = {"csv": ",", "ssv": ";", "tsv": "\t"}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")     # how a spreadsheet's formula may start
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -72,9 +75,10 @@ class Writer:
 
 
 class SeparatedWriter(Writer):
-    def __init__(self, out: TextIO, separator: str):
+    def __init__(self, out: TextIO, separator: str, spreadsheet: bool = False):
         super().__init__(out)
         self.sep = separator
+        self.spreadsheet = spreadsheet          # text cells disarmed for a spreadsheet
 
     def line(self, row: dict) -> str:
         """A row's line (report.history_csv writes those it cannot write itself with it)."""
@@ -87,6 +91,8 @@ class SeparatedWriter(Writer):
             return str(value)
         else:
             text = text_of(value)
+        if self.spreadsheet and text.startswith(FORMULA_STARTS):
+            text = "'" + text
         if "\\" in text or '"' in text or self.sep in text:
             text = text.replace("\\", "\\\\").replace('"', '\\"').replace(self.sep, "\\" + self.sep)
         return f'"{text}"'
@@ -191,9 +197,10 @@ def _token(value) -> str:
     return "_".join(str(value).split()) or "-"
 
 
-def writer_for(fmt: str, out: TextIO) -> Writer:
+def writer_for(fmt: str, out: TextIO, spreadsheet: bool = False) -> Writer:
+    """spreadsheet: csv / ssv / tsv cells that a spreadsheet would run as formulas are disarmed."""
     if fmt in SEPARATORS:
-        return SeparatedWriter(out, SEPARATORS[fmt])
+        return SeparatedWriter(out, SEPARATORS[fmt], spreadsheet)
     return {"xml": XMLWriter, "json": JSONWriter, "cups": CupsWriter}[fmt](out)
 
 

