@@ -185,6 +185,8 @@ _SPECS = (
     KeySpec("webadmins", GLOBAL, "the posixGroup whose members see everyone in pkweb; unset: nobody"),
     KeySpec("websessiontimeout", GLOBAL, "minutes of inactivity after which a pkweb login ends", "30",
             form=Whole(minimum=1)),
+    KeySpec("websessionlifetime", GLOBAL, "hours after its login that a pkweb session ends, however active",
+            "12", form=Whole(minimum=1)),
     KeySpec("webmaxupload", GLOBAL, "megabytes a file sent to pkweb's price quote may hold", "20",
             form=Whole(minimum=1)),
     KeySpec("maillanguage", PRINTER, "the language of the mails: en, fr, or one of mailtemplates; a user's "

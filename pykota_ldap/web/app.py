@@ -2,7 +2,8 @@
 
 - Sessions are Flask's signed cookies (HttpOnly, Secure, SameSite=Strict), holding the user's
   name, whether they are an admin, the CSRF token, the time of the last request (a session
-  idle for `websessiontimeout` minutes ends) and the login's id: a cookie is honoured only while
+  idle for `websessiontimeout` minutes ends, any session `websessionlifetime` hours after its
+  login) and the login's id: a cookie is honoured only while
   that id is alive in the process (web.sessions), so logging out ends every copy of it. The
   signing key is made when the process starts, so a restart logs everyone out and two processes
   cannot share sessions (serve from one process with threads: pkweb serve, or gunicorn
@@ -52,6 +53,7 @@ def create_app(config: Config | None = None, secure_cookies: bool = True) -> Fla
                       SESSION_COOKIE_SAMESITE="Strict", MAX_CONTENT_LENGTH=max_mb * MB + 64 * 1024,
                       MAX_FORM_MEMORY_SIZE=64 * 1024)
     app.extensions["pykota"] = Web(config, idle_seconds=60.0 * config.get_int("websessiontimeout", 30, minimum=1),
+                                   lifetime_seconds=3600.0 * config.get_int("websessionlifetime", 12, minimum=1),
                                    max_upload_mb=max_mb)
     app.jinja_env.globals.update(_=_, csrf_token=csrf_token)
     app.before_request(_before)
@@ -69,7 +71,8 @@ def create_app(config: Config | None = None, secure_cookies: bool = True) -> Fla
 def _before() -> Any:
     g.language = request.accept_languages.best_match(LANGUAGES) or "en"
     now = time.time()
-    if "user" in session and now - session.get("seen", 0) > web().idle_seconds:
+    if "user" in session and (now - session.get("seen", 0) > web().idle_seconds
+                              or web().sessions.outlived(session.get("sid", ""), web().lifetime_seconds)):
         web().sessions.end(session.get("sid", ""))
         session.clear()
         g.notice = _("Your session has ended: please log in again.")

@@ -27,6 +27,7 @@ class Web:
     throttle: Throttle = field(default_factory=Throttle)
     sessions: LiveSessions = field(default_factory=LiveSessions)
     idle_seconds: float = 1800.0
+    lifetime_seconds: float = 12 * 3600.0     # a login ends this long after it began, however busy
     max_upload_mb: int = 20
     health: Any = None                  # the last pkdoctor result: (when, findings)
     counting: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(COUNTS_AT_ONCE))

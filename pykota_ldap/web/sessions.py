@@ -2,7 +2,8 @@
 
 Flask's sessions are signed cookies that the server does not keep, so a copy of one taken
 before its user logged out would still work. Each login gets a random id kept here; logging
-out, or an idle session ending, removes it, and the cookie that carries it is then nobody's.
+out, an idle session ending, or its lifetime running out, removes it, and the cookie that carries
+it is then nobody's.
 Like the throttle, this lives in the one serving process: a restart logs everyone out (the
 signing key changes too).
 """
@@ -20,6 +21,7 @@ class LiveSessions:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
         self._seen: dict[str, float] = {}
+        self._began: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def start(self, idle_seconds: float) -> str:
@@ -30,8 +32,15 @@ class LiveSessions:
             if len(self._seen) >= PRUNE_ABOVE:
                 for stale in [s for s, seen in self._seen.items() if now - seen > idle_seconds]:
                     del self._seen[stale]
-            self._seen[sid] = now
+                    self._began.pop(stale, None)
+            self._seen[sid] = self._began[sid] = now
         return sid
+
+    def outlived(self, sid: str, lifetime_seconds: float) -> bool:
+        """The login began more than `lifetime_seconds` ago, however busy it has been."""
+        with self._lock:
+            began = self._began.get(sid)
+        return began is not None and self.clock() - began > lifetime_seconds
 
     def touch(self, sid: str, idle_seconds: float) -> bool:
         """True (and the session's idle time restarts) when `sid` is a login still alive."""
@@ -40,6 +49,7 @@ class LiveSessions:
             seen = self._seen.get(sid)
             if seen is None or now - seen > idle_seconds:
                 self._seen.pop(sid, None)
+                self._began.pop(sid, None)
                 return False
             self._seen[sid] = now
             return True
@@ -47,3 +57,4 @@ class LiveSessions:
     def end(self, sid: str) -> None:
         with self._lock:
             self._seen.pop(sid, None)
+            self._began.pop(sid, None)

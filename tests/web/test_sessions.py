@@ -132,6 +132,25 @@ def test_an_idle_session_ends(app):
         web.idle_seconds = saved
 
 
+def test_a_busy_session_ends_at_its_lifetime_and_its_copies_with_it(app):
+    client = logged_in(app, "bob", "bobpw")
+    copy = app.test_client()
+    copy.set_cookie("pkweb", client.get_cookie("pkweb").value)             # a cookie taken from it
+    web = app.extensions["pykota"]
+    saved, web.lifetime_seconds = web.lifetime_seconds, 0.6
+    try:
+        for _ in range(4):                                                  # busy: never idle
+            assert client.get("/").status_code == 200
+            time.sleep(0.1)
+        time.sleep(0.4)
+        answer = client.get("/")
+        assert answer.status_code == 401 and "Your session has ended" in answer.text
+        assert copy.get("/").status_code in (302, 401)
+        assert logged_in(app, "bob", "bobpw").get("/").status_code == 200   # a new login works
+    finally:
+        web.lifetime_seconds = saved
+
+
 def test_a_user_gets_only_her_own_data_whatever_the_parameters(app):
     client = logged_in(app, "alice", "alicepw")
     assert client.get("/?user=bob").status_code == 403
