@@ -222,7 +222,7 @@ def _exam_verdict(config: Config, job: JobInfo, context: JobContext, size: int, 
         return None
     assert context.user is not None, "context.missing said it is there"
     printers = charged_printers(context)
-    return Verdict(Action.ALLOW, f"exam session {session.name} until {session.end:%Y-%m-%d %H:%M:%S}", charge=False,
+    return Verdict(Action.ALLOW, f"exam session {session.name} until {session.end:%Y-%m-%d %H:%M:%S %z}", charge=False,
                    context=context, price=policy.job_price(size, printers, context.user.overcharge),
                    charged_printers=printers)
 

@@ -52,7 +52,7 @@ def test_an_exam_session_starts_and_ends_by_itself(rig):
     assert datetime.now().astimezone() < end, "the machine is too slow for this test's periods"
     assert during.state == "completed", rig.log(during.id)[-1500:]   # the full quota does not block it
     assert rig.counter("alice", queue) == 2                     # and it is not charged
-    assert "exam session finals" in rig.log(during.id)
+    assert f"exam session finals until {end:%Y-%m-%d %H:%M:%S %z}" in rig.log(during.id)   # with its offset
 
     _wait_until(end)
     after = rig.print(queue, 1)
