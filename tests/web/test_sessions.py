@@ -231,6 +231,37 @@ def test_the_throttle_counts_every_spelling_the_directory_takes_as_one_name(app)
         web.throttle = saved
 
 
+def _try(app, user: str, password: str, address: str) -> int:
+    client = app.test_client()
+    page = client.get("/login", environ_base={"REMOTE_ADDR": address}).text
+    return client.post("/login", data={"csrf": token(page), "username": user, "password": password},
+                       environ_base={"REMOTE_ADDR": address}).status_code
+
+
+def test_a_name_typed_wrong_from_one_address_is_not_locked_for_the_others(app):
+    """A student who types a teacher's name five times wrong locks himself out, not the teacher."""
+    web = app.extensions["pykota"]
+    saved, web.throttle = web.throttle, Throttle()
+    try:
+        assert [_try(app, "alice", "guess", "10.1.1.1") for _ in range(5)] == [401] * 5
+        assert _try(app, "alice", "alicepw", "10.1.1.1") == 429               # the guesser: locked
+        assert _try(app, "alice", "alicepw", "10.2.2.2") == 302               # alice, elsewhere: in
+        assert _try(app, "alice", "alicepw", "10.1.1.1") == 429               # her login freed no guesser
+    finally:
+        web.throttle = saved
+
+
+def test_a_name_guessed_from_many_addresses_is_locked_for_everyone(app):
+    web = app.extensions["pykota"]
+    saved, web.throttle = web.throttle, Throttle(user_limit=10, address_limit=1000)
+    try:
+        for number in range(10):                                              # 10 addresses, one try each
+            assert _try(app, "bob", "guess", f"10.3.3.{number}") == 401
+        assert _try(app, "bob", "bobpw", "10.4.4.4") == 429
+    finally:
+        web.throttle = saved
+
+
 def test_a_cookie_copied_before_logout_is_no_session_after_it(app):
     client = logged_in(app, "alice", "alicepw")
     copied = client.get_cookie("pkweb").value
