@@ -3,8 +3,10 @@
 The name typed is looked up with an escaped equality filter (accounts.get_user): the DN bound
 is the directory's, never one built from the form. Admins are the members of the posixGroup
 named by `webadmins`, read at each login (and at each admin request, web.app). Failures say
-the same thing whether the name or the password was wrong, and count against the name as the
-directory spells it and the address (web.throttle).
+the same thing whether the name or the password was wrong, and take the same time: a name with
+no entry still costs a bind (as an entry that cannot exist), so how long the answer takes does
+not tell which names exist. They count against the name as the directory spells it and the
+address (web.throttle).
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from .context import _, directory, web
 
 bp = Blueprint("auth", __name__)
 MAX_NAME = 256
+DECOY_RDN = "cn=pkweb no such user"      # bound for a name with no entry: no entry has this DN
 
 
 def is_admin(name: str) -> bool:
@@ -53,9 +56,10 @@ def login() -> Any:
     if wait > 0:
         return render_template("login.html", error=_("Too many failed logins: try again in {minutes} minutes.",
                                                      minutes=math.ceil(wait / 60)), username=name), 429
+    settings = web().config.ldap(admin=True)
     try:
-        right = user is not None and len(password) <= 4096 and password_is_right(web().config.ldap(admin=True),
-                                                                                user.dn, password)
+        bound = user.dn if user is not None else f"{DECOY_RDN},{settings.base}"
+        right = len(password) <= 4096 and password_is_right(settings, bound, password) and user is not None
     except DirectoryUnavailable:
         web().throttle.withdraw(counted, address)
         raise

@@ -238,6 +238,17 @@ def _try(app, user: str, password: str, address: str) -> int:
                        environ_base={"REMOTE_ADDR": address}).status_code
 
 
+def test_a_name_with_no_entry_costs_a_bind_like_a_wrong_password(app, monkeypatch):
+    """How long a refusal takes must not tell which names exist: an unknown name is bound too."""
+    binds = []
+    real = login_module.password_is_right
+    monkeypatch.setattr(login_module, "password_is_right", lambda *args: binds.append(args[1]) or real(*args))
+    assert _try(app, "nosuchname", "guess", "10.5.5.5") == 401
+    assert _try(app, "alice", "guess", "10.5.5.6") == 401
+    assert binds == ["cn=pkweb no such user,dc=example,dc=org", "uid=alice,ou=People,dc=example,dc=org"], binds
+    assert _try(app, "nosuchname", "", "10.5.5.7") == 401                  # and nothing more is said
+
+
 def test_a_name_typed_wrong_from_one_address_is_not_locked_for_the_others(app):
     """A student who types a teacher's name five times wrong locks himself out, not the teacher."""
     web = app.extensions["pykota"]
