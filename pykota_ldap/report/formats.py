@@ -3,7 +3,8 @@
 - csv / ssv / tsv: PyKota's form: a header row of field names; strings in "...", with the
   separator and " backslash-escaped; numbers bare; an unset value is "None". For a spreadsheet
   (pkweb's downloads), a text that starts with = + - @ or a tab or carriage return starts with '
-  (a job's title is the user's: LibreOffice and Excel would run it as a formula).
+  (a job's title is the user's: LibreOffice and Excel would run it as a formula), and a " inside a
+  text is doubled (RFC 4180), so that no text can end its cell and begin another.
 - xml: <pykota><dump storage="ldap" type="..."><entry><attribute type=".." name="..">value...
 - json: one object per dataset name, each a list of {field: value} (streamed, not built in memory).
 - cups: CUPS' page_log lines (history only): one line per page, copies 1, so that summing the
@@ -94,7 +95,10 @@ class SeparatedWriter(Writer):
         if self.spreadsheet and text.startswith(FORMULA_STARTS):
             text = "'" + text
         if "\\" in text or '"' in text or self.sep in text:
-            text = text.replace("\\", "\\\\").replace('"', '\\"').replace(self.sep, "\\" + self.sep)
+            # A spreadsheet reads RFC 4180: a \" there would end the cell and start one of the text's
+            # own choosing, so a quote is doubled; PyKota's readers want \".
+            text = text.replace("\\", "\\\\").replace('"', '""' if self.spreadsheet else '\\"')
+            text = text.replace(self.sep, "\\" + self.sep)
         return f'"{text}"'
 
     def start(self, dataset, fields):

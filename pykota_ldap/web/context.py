@@ -28,6 +28,7 @@ class Web:
     sessions: LiveSessions = field(default_factory=LiveSessions)
     idle_seconds: float = 1800.0
     lifetime_seconds: float = 12 * 3600.0     # a login ends this long after it began, however busy
+    refusal_seconds: float = 0.5              # no refused login is answered sooner (web.auth)
     max_upload_mb: int = 20
     health: Any = None                  # the last pkdoctor result: (when, findings)
     counting: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(COUNTS_AT_ONCE))

