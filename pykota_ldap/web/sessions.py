@@ -20,8 +20,7 @@ PRUNE_ABOVE = 10_000          # ids kept before the idle ones are forgotten
 class LiveSessions:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
-        self._seen: dict[str, float] = {}
-        self._began: dict[str, float] = {}
+        self._logins: dict[str, tuple[float, float]] = {}     # id -> (when it began, when last seen)
         self._lock = threading.Lock()
 
     def start(self, idle_seconds: float) -> str:
@@ -29,32 +28,29 @@ class LiveSessions:
         sid = secrets.token_urlsafe(24)
         now = self.clock()
         with self._lock:
-            if len(self._seen) >= PRUNE_ABOVE:
-                for stale in [s for s, seen in self._seen.items() if now - seen > idle_seconds]:
-                    del self._seen[stale]
-                    self._began.pop(stale, None)
-            self._seen[sid] = self._began[sid] = now
+            if len(self._logins) >= PRUNE_ABOVE:
+                for stale in [s for s, (_, seen) in self._logins.items() if now - seen > idle_seconds]:
+                    del self._logins[stale]
+            self._logins[sid] = (now, now)
         return sid
 
     def outlived(self, sid: str, lifetime_seconds: float) -> bool:
         """The login began more than `lifetime_seconds` ago, however busy it has been."""
         with self._lock:
-            began = self._began.get(sid)
-        return began is not None and self.clock() - began > lifetime_seconds
+            login = self._logins.get(sid)
+        return login is not None and self.clock() - login[0] > lifetime_seconds
 
     def touch(self, sid: str, idle_seconds: float) -> bool:
         """True (and the session's idle time restarts) when `sid` is a login still alive."""
         now = self.clock()
         with self._lock:
-            seen = self._seen.get(sid)
-            if seen is None or now - seen > idle_seconds:
-                self._seen.pop(sid, None)
-                self._began.pop(sid, None)
+            login = self._logins.get(sid)
+            if login is None or now - login[1] > idle_seconds:
+                self._logins.pop(sid, None)
                 return False
-            self._seen[sid] = now
+            self._logins[sid] = (login[0], now)
             return True
 
     def end(self, sid: str) -> None:
         with self._lock:
-            self._seen.pop(sid, None)
-            self._began.pop(sid, None)
+            self._logins.pop(sid, None)
